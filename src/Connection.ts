@@ -1,0 +1,473 @@
+/**
+ * One client connection: replaces `StreamRequestHandler.handle`, `handle_one_request`,
+ * `close_connection` and `handle_expect_100`. Bytes are read in socket callbacks and fed to the pure
+ * parser; each request runs as one handler Effect; pipelined requests are answered in order.
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
+import type * as AccessLog from "./AccessLog.js"
+import * as AccessLogFns from "./AccessLog.js"
+import type * as ErrorFormatter from "./ErrorFormatter.js"
+import * as HeaderBuffer from "./HeaderBuffer.js"
+import * as HttpDate from "./HttpDate.js"
+import { BodyDecoder } from "./internal/BodyDecoder.js"
+import type * as Listener from "./Listener.js"
+import * as Request from "./Request.js"
+import * as RequestHandler from "./RequestHandler.js"
+import * as RequestParser from "./RequestParser.js"
+import type * as Response from "./Response.js"
+import * as ServerConfig from "./ServerConfig.js"
+
+/** What every connection of a server shares. */
+export interface Env {
+  readonly config: ServerConfig.Service
+  readonly handler: RequestHandler.Service
+  readonly errors: ErrorFormatter.Service
+  readonly log: AccessLog.Service
+  /** Starts a request's Effect (a `Runtime.runFork` of the server's runtime). */
+  readonly run: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void, never>
+}
+
+/** Body bytes a handler may leave unread before the connection stops reading from the client. */
+const BODY_QUEUE_LIMIT = 256 * 1024
+/** An unread body larger than this is not drained after the response: the connection is closed instead. */
+const DISCARD_LIMIT = 1024 * 1024
+/** How long a closing connection waits for the client to close its side before resetting it. */
+const LINGER_MS = 2000
+/** File bodies are read and written in pieces of this size (CPython's `copyfileobj` uses 64 KiB). */
+const FILE_CHUNK = 64 * 1024
+
+const EMPTY = Buffer.alloc(0)
+
+/** What a response is written for: a parsed request, or a request line that failed to parse. */
+interface Exchange {
+  readonly command: string | undefined
+  readonly requestVersion: string
+  readonly requestline: string
+}
+
+const enum Phase {
+  Head,
+  Busy,
+  Closing,
+  Closed
+}
+
+/** Serves one accepted socket until either side closes it; `onClose` runs once at the end. */
+export const handle = (socket: Listener.Socket, env: Env, onClose?: () => void): void => {
+  new Connection(socket, env, onClose)
+}
+
+class Connection {
+  private phase = Phase.Head
+  private buf: Buffer = EMPTY
+  private start = 0
+  private len = 0
+  private owned = false
+  private progress = RequestParser.initial
+  private eof = false
+  private paused = false
+  private fiber: Fiber.RuntimeFiber<void, never> | undefined
+  private closeAfter = true
+  private body: BodyDecoder | undefined
+  private bodyQueue: Array<Uint8Array> = []
+  private bodyQueued = 0
+  private bodyWaiter: ((chunk: Effect.Effect<Uint8Array | undefined, Request.RequestBodyError>) => void) | undefined
+  private discarding = false
+  private discarded = 0
+  private drainWaiter: (() => void) | undefined
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined
+  private readonly client: string
+  private readonly clientAddress: readonly [string, number]
+  private readonly server: string
+
+  constructor(
+    private readonly socket: Listener.Socket,
+    private readonly env: Env,
+    private readonly onClose: (() => void) | undefined
+  ) {
+    this.client = socket.remoteAddress ?? "-"
+    this.clientAddress = [this.client, socket.remotePort ?? 0]
+    this.server = ServerConfig.versionString(env.config)
+    socket.on("data", (chunk: Buffer) => this.onData(chunk))
+    socket.on("end", () => this.onEnd())
+    socket.on("drain", () => this.onDrain())
+    socket.on("error", () => {})
+    socket.on("close", () => this.onSocketClose())
+  }
+
+  // ---- input -------------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    if (this.phase >= Phase.Closing) return
+    if (this.body !== undefined && !this.body.done) {
+      const used = this.feedBody(chunk, 0)
+      if (used < chunk.length) this.append(chunk.subarray(used))
+    } else {
+      this.append(chunk)
+    }
+    if (this.phase === Phase.Head) this.processHead()
+    else if (this.len > this.env.config.maxHeadBytes) this.pause()
+  }
+
+  private onEnd(): void {
+    this.eof = true
+    if (this.body !== undefined && !this.body.done) {
+      this.failBodyReader("Aborted")
+      this.body = undefined
+      if (this.phase === Phase.Head) this.close()
+      else this.closeAfter = true
+      return
+    }
+    if (this.phase === Phase.Head) this.processHead()
+  }
+
+  private append(chunk: Buffer): void {
+    if (chunk.length === 0) return
+    if (this.len === 0) {
+      this.buf = chunk
+      this.start = 0
+      this.len = chunk.length
+      this.owned = false
+      return
+    }
+    const need = this.len + chunk.length
+    if (!this.owned || this.buf.length - this.start < need) {
+      const next = Buffer.allocUnsafe(Math.max(need * 2, 16 * 1024))
+      this.buf.copy(next, 0, this.start, this.start + this.len)
+      this.buf = next
+      this.start = 0
+      this.owned = true
+    }
+    chunk.copy(this.buf, this.start + this.len)
+    this.len = need
+  }
+
+  private view(): Buffer {
+    return this.buf.subarray(this.start, this.start + this.len)
+  }
+
+  private consume(n: number): void {
+    this.start += n
+    this.len -= n
+    if (this.len === 0) {
+      this.buf = EMPTY
+      this.start = 0
+      this.owned = false
+    }
+  }
+
+  private pause(): void {
+    if (!this.paused) {
+      this.paused = true
+      this.socket.pause()
+    }
+  }
+
+  private resume(): void {
+    if (this.paused) {
+      this.paused = false
+      this.socket.resume()
+    }
+  }
+
+  // ---- request heads -----------------------------------------------------------------------
+
+  private processHead(): void {
+    if (this.phase !== Phase.Head) return
+    if (this.len === 0 && !this.eof) return
+    const result = RequestParser.parse(this.view(), this.env.config, this.eof, this.progress)
+    switch (result._tag) {
+      case "NeedMore":
+        this.progress = result.progress
+        return
+      case "Empty":
+        return this.close()
+      case "Failure": {
+        this.consume(this.len)
+        this.closeAfter = true
+        const exchange: Exchange = result
+        const response = this.env.errors.format(result.command, result.status, result.message, result.explain)
+        return this.runExchange(exchange, Effect.succeed(response))
+      }
+      case "Success": {
+        this.consume(result.consumed)
+        this.progress = RequestParser.initial
+        return this.startRequest(result.head)
+      }
+    }
+  }
+
+  private startRequest(head: RequestParser.Head): void {
+    this.closeAfter = head.closeConnection
+    if (head.framing._tag !== "None") {
+      this.body = new BodyDecoder(head.framing)
+      this.bodyQueue = []
+      this.bodyQueued = 0
+      this.discarding = false
+      this.discarded = 0
+      if (this.len > 0) this.consume(this.feedBody(this.view(), 0))
+    } else {
+      this.body = undefined
+    }
+    if (head.expectContinue) this.socket.write(Buffer.from(`${this.env.config.protocolVersion} 100 Continue\r\n\r\n`, "latin1"))
+    const request: Request.Request = {
+      command: head.command,
+      path: head.path,
+      requestVersion: head.requestVersion,
+      requestline: head.requestline,
+      headers: head.headers,
+      clientAddress: this.clientAddress,
+      body: this.body === undefined ? Request.emptyBody : { framing: head.framing, read: this.readBody }
+    }
+    this.runExchange(head, RequestHandler.dispatch(this.env.handler, this.env.errors, request))
+  }
+
+  // ---- request bodies ----------------------------------------------------------------------
+
+  /** Feeds body bytes from `bytes[offset..]`; returns how many belonged to the body. */
+  private feedBody(bytes: Uint8Array, offset: number): number {
+    const body = this.body!
+    const used = body.feed(bytes, offset, (data) => {
+      if (this.discarding) {
+        this.discarded += data.length
+      } else {
+        // A copy: the socket's buffer may be a view that is reused for the next request's bytes.
+        this.bodyQueue.push(Buffer.from(data))
+        this.bodyQueued += data.length
+      }
+    })
+    if (body.error !== undefined) {
+      this.failBodyReader("Malformed")
+      this.body = undefined
+      this.closeAfter = true
+      if (this.phase === Phase.Head) this.close()
+      return bytes.length - offset
+    }
+    this.wakeBodyReader()
+    if (this.discarding) {
+      if (body.done) {
+        this.body = undefined
+        this.discarding = false
+        this.phase = Phase.Head
+        queueMicrotask(() => this.processHead())
+      } else if (this.discarded > DISCARD_LIMIT) {
+        this.close()
+      }
+    } else if (this.bodyQueued > BODY_QUEUE_LIMIT) {
+      this.pause()
+    }
+    return used
+  }
+
+  private readonly readBody: Effect.Effect<Uint8Array | undefined, Request.RequestBodyError> = Effect.async((resume) => {
+    this.bodyWaiter = resume
+    this.wakeBodyReader()
+    return Effect.sync(() => {
+      this.bodyWaiter = undefined
+    })
+  })
+
+  private wakeBodyReader(): void {
+    const waiter = this.bodyWaiter
+    if (waiter === undefined) return
+    if (this.bodyQueue.length > 0) {
+      this.bodyWaiter = undefined
+      const chunk = this.bodyQueue.shift()!
+      this.bodyQueued -= chunk.length
+      if (this.bodyQueued <= BODY_QUEUE_LIMIT / 2) this.resume()
+      waiter(Effect.succeed(chunk))
+    } else if (this.body === undefined || this.body.done) {
+      this.bodyWaiter = undefined
+      waiter(Effect.succeed(undefined))
+    } else {
+      this.resume()
+    }
+  }
+
+  private failBodyReader(reason: "Aborted" | "Malformed"): void {
+    const waiter = this.bodyWaiter
+    this.bodyWaiter = undefined
+    waiter?.(Effect.fail(new Request.RequestBodyError({ reason })))
+  }
+
+  // ---- responses ---------------------------------------------------------------------------
+
+  private runExchange(
+    exchange: Exchange,
+    respond: Effect.Effect<Response.Response, never, import("effect/Scope").Scope>
+  ): void {
+    this.phase = Phase.Busy
+    let headSent = false
+    const program = respond.pipe(
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.succeed(this.internalError(exchange, cause))
+      ),
+      Effect.flatMap((response) =>
+        this.send(exchange, response, () => {
+          headSent = true
+        })
+      ),
+      Effect.scoped
+    )
+    const fiber = this.env.run(program)
+    this.fiber = fiber
+    fiber.addObserver((exit) => {
+      this.fiber = undefined
+      if (this.phase === Phase.Closed) return
+      if (exit._tag === "Failure") {
+        // The head may be out already, so no error page can follow: end the connection.
+        if (!Cause.isInterruptedOnly(exit.cause) && !headSent) this.logDefect(exit.cause)
+        return this.destroy()
+      }
+      this.requestDone()
+    })
+  }
+
+  private internalError(exchange: Exchange, cause: Cause.Cause<unknown>): Response.Response {
+    this.logDefect(cause)
+    return this.env.errors.format(exchange.command, 500, "Internal Server Error")
+  }
+
+  private logDefect(cause: Cause.Cause<unknown>): void {
+    const error = Cause.squash(cause)
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    this.env.run(AccessLogFns.logError(this.env.log, this.client, `Internal error: ${text}`))
+  }
+
+  /** `send_response` + headers + body: logs first, as CPython does, then writes. */
+  private send(exchange: Exchange, response: Response.Response, onHead: () => void): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const { log } = this.env
+      const logged = response.errorMessage === undefined
+        ? AccessLogFns.logRequest(log, this.client, exchange.requestline, response.status)
+        : Effect.zipRight(
+          AccessLogFns.logError(log, this.client, `code ${response.status}, message ${response.errorMessage}`),
+          AccessLogFns.logRequest(log, this.client, exchange.requestline, response.status)
+        )
+      const { closeConnection, head } = HeaderBuffer.serialize(
+        this.env.config.protocolVersion,
+        exchange.requestVersion,
+        this.server,
+        HttpDate.formatHttpDate(Date.now()),
+        response
+      )
+      if (closeConnection !== undefined) this.closeAfter = closeConnection
+      return Effect.zipRight(logged, this.writeBody(head, response.body, onHead))
+    })
+  }
+
+  private writeBody(head: Buffer, body: Response.Body, onHead: () => void): Effect.Effect<void> {
+    onHead()
+    switch (body._tag) {
+      case "Empty":
+        return this.write(head)
+      case "Bytes":
+        return this.write(head.length === 0 ? Buffer.from(body.bytes) : Buffer.concat([head, body.bytes]))
+      case "File":
+        return this.writeFile(head, body.file, body.size)
+      case "Stream":
+        return Effect.zipRight(
+          this.write(head),
+          Stream.runForEach(body.stream, (chunk) => this.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))).pipe(Effect.orDie)
+        )
+    }
+  }
+
+  private writeFile(head: Buffer, file: import("./FileSystem.js").File, size: number): Effect.Effect<void> {
+    const self = this
+    return Effect.gen(function*() {
+      let position = 0
+      let pending: Buffer | undefined = head
+      while (position < size) {
+        const chunk = Buffer.allocUnsafe(Math.min(FILE_CHUNK, size - position))
+        const n = yield* Effect.orDie(file.read(chunk, position))
+        // A file that shrank can no longer fill its Content-Length: the connection must end.
+        if (n === 0) return yield* Effect.die(new Error("file shrank while being sent"))
+        position += n
+        const data = n < chunk.length ? chunk.subarray(0, n) : chunk
+        yield* self.write(pending === undefined ? data : Buffer.concat([pending, data]))
+        pending = undefined
+      }
+      if (pending !== undefined) yield* self.write(pending)
+    })
+  }
+
+  /** Writes, and waits for the socket to drain when it says so. */
+  private write(data: Buffer): Effect.Effect<void> {
+    if (data.length === 0) return Effect.void
+    return Effect.suspend(() => {
+      if (this.phase === Phase.Closed || this.socket.destroyed) return Effect.interrupt
+      if (this.socket.write(data)) return Effect.void
+      return Effect.async<void>((resume) => {
+        this.drainWaiter = () => resume(Effect.void)
+        return Effect.sync(() => {
+          this.drainWaiter = undefined
+        })
+      })
+    })
+  }
+
+  private onDrain(): void {
+    const waiter = this.drainWaiter
+    this.drainWaiter = undefined
+    waiter?.()
+  }
+
+  /** After a response: close, drain the unread body, or go on with the next (maybe pipelined) request. */
+  private requestDone(): void {
+    if (this.phase !== Phase.Busy) return
+    this.failBodyReader("Aborted")
+    if (this.closeAfter || this.eof) return this.close()
+    const body = this.body
+    if (body !== undefined && !body.done) {
+      const expected = body.expected
+      if (expected !== undefined && expected > DISCARD_LIMIT) return this.close()
+      this.discarding = true
+      this.discarded = 0
+      this.bodyQueue = []
+      this.bodyQueued = 0
+      this.resume()
+      return
+    }
+    this.body = undefined
+    this.phase = Phase.Head
+    this.resume()
+    this.processHead()
+  }
+
+  // ---- closing -----------------------------------------------------------------------------
+
+  /** Ends the connection after pending writes, reading and dropping whatever the client still sends. */
+  private close(): void {
+    if (this.phase >= Phase.Closing) return
+    this.phase = Phase.Closing
+    this.body = undefined
+    this.consume(this.len)
+    this.resume()
+    this.socket.end()
+    if (this.eof) return
+    this.lingerTimer = setTimeout(() => this.destroy(), LINGER_MS)
+    this.lingerTimer.unref?.()
+  }
+
+  private destroy(): void {
+    if (this.phase === Phase.Closed) return
+    this.socket.destroy()
+  }
+
+  private onSocketClose(): void {
+    if (this.phase === Phase.Closed) return
+    this.phase = Phase.Closed
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer)
+    this.failBodyReader("Aborted")
+    this.onDrain()
+    const fiber = this.fiber
+    if (fiber !== undefined) this.env.run(Effect.asVoid(fiberInterrupt(fiber)))
+    this.onClose?.()
+  }
+}
+
+const fiberInterrupt = (fiber: Fiber.RuntimeFiber<void, never>) => Effect.suspend(() => fiber.interruptAsFork(fiber.id()))

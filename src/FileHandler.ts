@@ -1,0 +1,203 @@
+/**
+ * Static files and directory listings: replaces `SimpleHTTPRequestHandler` (`translate_path`,
+ * `send_head`, `list_directory`, `guess_type`, `index_pages`, `extensions_map`, `do_GET`, `do_HEAD`).
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as DirectoryListing from "./DirectoryListing.js"
+import * as ErrorFormatter from "./ErrorFormatter.js"
+import * as FileSystem from "./FileSystem.js"
+import * as HttpDate from "./HttpDate.js"
+import * as PyText from "./internal/PyText.js"
+import * as Url from "./internal/Url.js"
+import * as Mime from "./Mime.js"
+import type * as Request from "./Request.js"
+import * as RequestHandler from "./RequestHandler.js"
+import type * as Response from "./Response.js"
+
+/** How the files are served; every field optional. */
+export interface Options {
+  /** The served directory (`directory`); the working directory by default. Used as given, relative or not. */
+  readonly directory?: string | undefined
+  /** Serve files whose real path leaves the directory (CPython's behaviour; CONTRACT D5 says no by default). */
+  readonly followSymlinks?: boolean | undefined
+  /** Names tried, in order, when a directory is requested (`index_pages`). */
+  readonly indexPages?: ReadonlyArray<string> | undefined
+  /** Extension overrides consulted before the MIME table (`extensions_map`). */
+  readonly extensionsMap?: ReadonlyMap<string, string> | undefined
+}
+
+/** Where `translate_path` leads: the file-system path, or `undefined` when no file can have that name (CONTRACT D7). */
+export interface Translated {
+  /** The path as text (surrogate escapes for bytes that are not UTF-8), for MIME guessing. */
+  readonly text: string
+  readonly bytes: Uint8Array | undefined
+  readonly trailingSlash: boolean
+}
+
+/**
+ * `translate_path`: drop query and fragment, percent-decode, normalise, skip `.`/`..` components,
+ * and join the rest under `directory`. Never leaves the directory lexically.
+ */
+export const translatePath = (directory: string, target: string): Translated => {
+  let path = target
+  const hash = path.indexOf("#")
+  if (hash >= 0) path = path.slice(0, hash)
+  const query = path.indexOf("?")
+  if (query >= 0) path = path.slice(0, query)
+  const decoded = PyText.unquote(path)
+  const trailingSlash = decoded.text.endsWith("/")
+  const kept: Array<string> = []
+  for (const part of decoded.text.split("/")) {
+    if (part === "" || part === ".") continue
+    if (part === "..") kept.pop()
+    else kept.push(part)
+  }
+  let text = directory
+  for (const part of kept) text = text === "" || text.endsWith("/") ? text + part : text + "/" + part
+  if (trailingSlash) text += "/"
+  const bytes = decoded.badSurrogate || text.includes("\0") ? undefined : PyText.fsEncode(text)
+  return { text, bytes, trailingSlash }
+}
+
+/** The `Location` of a directory redirect: CPython's `urlunsplit` with `/` appended, kept on this origin (CONTRACT D6). */
+export const redirectLocation = (target: string): string | undefined => {
+  const parts = Url.split(target)
+  if (parts.path.endsWith("/") || /%2f$/i.test(parts.path)) return undefined
+  let location = Url.unsplit({ ...parts, path: parts.path + "/" })
+  if (location.startsWith("/")) {
+    location = location.replace(/\\/g, "%5C")
+    if (location.startsWith("//")) location = "/" + location.replace(/^\/+/, "")
+  }
+  return location
+}
+
+const join = (dir: Uint8Array, name: Uint8Array): Uint8Array => {
+  const slash = dir.length > 0 && dir[dir.length - 1] !== 47
+  return Buffer.concat([dir, ...(slash ? [Buffer.from("/")] : []), name])
+}
+
+const isWithin = (root: Uint8Array, real: Uint8Array): boolean => {
+  if (real.length < root.length) return false
+  for (let i = 0; i < root.length; i++) if (real[i] !== root[i]) return false
+  return real.length === root.length || real[root.length] === 47 || root[root.length - 1] === 47
+}
+
+/** Builds the GET and HEAD handlers over a file system and an error formatter. */
+export const make = (
+  fs: FileSystem.Service,
+  errors: ErrorFormatter.Service,
+  options: Options = {}
+): Effect.Effect<RequestHandler.Service> =>
+  Effect.gen(function*() {
+    const directory = options.directory ?? process.cwd()
+    const indexPages = (options.indexPages ?? ["index.html", "index.htm"]).map((name) => PyText.fsEncode(name))
+    const mime: Mime.Options = { extensionsMap: options.extensionsMap ?? Mime.defaultExtensionsMap }
+    const rootBytes = PyText.fsEncode(directory) ?? Buffer.from(directory)
+    // The real root is resolved once; a root that does not exist makes every request a 404, as in CPython.
+    const realRoot = options.followSymlinks ? undefined : yield* Effect.option(fs.realPath(rootBytes))
+
+    /** CONTRACT D5: a path whose real location leaves the root is treated as missing. */
+    const allowed = (path: Uint8Array): Effect.Effect<boolean> => {
+      if (options.followSymlinks) return Effect.succeed(true)
+      if (realRoot === undefined || realRoot._tag === "None") return Effect.succeed(false)
+      const root = realRoot.value
+      return fs.realPath(path).pipe(
+        Effect.map((real) => isWithin(root, real)),
+        Effect.orElseSucceed(() => false)
+      )
+    }
+
+    const notFound = (request: Request.Request, message = "File not found") =>
+      errors.format(request.command, 404, message)
+
+    const listDirectory = (request: Request.Request, path: Uint8Array) =>
+      Effect.gen(function*() {
+        const names = yield* Effect.either(fs.readDirectory(path))
+        if (names._tag === "Left") return notFound(request, "No permission to list directory")
+        const entries = yield* Effect.forEach(names.right, (name) => {
+          const full = join(path, name)
+          return Effect.all([Effect.either(fs.stat(full)), Effect.either(fs.lstat(full))], { concurrency: 2 }).pipe(
+            Effect.map(([stat, lstat]): DirectoryListing.Entry => ({
+              name: PyText.fsDecode(name),
+              isDirectory: stat._tag === "Right" && stat.right.type === "Directory",
+              isSymbolicLink: lstat._tag === "Right" && lstat.right.type === "SymbolicLink"
+            }))
+          )
+        }, { concurrency: 16 })
+        const page = DirectoryListing.render({ displayPath: DirectoryListing.displayPath(request.path), entries })
+        return ok(request, [["Content-type", "text/html; charset=utf-8"], ["Content-Length", String(page.length)]], {
+          _tag: "Bytes",
+          bytes: page
+        })
+      })
+
+    const sendHead: RequestHandler.Handler = (request) =>
+      Effect.gen(function*() {
+        const translated = translatePath(directory, request.path)
+        let path = translated.bytes
+        if (path === undefined || !(yield* allowed(path))) return notFound(request)
+        let stat = yield* Effect.option(fs.stat(path))
+        if (stat._tag === "Some" && stat.value.type === "Directory") {
+          const location = redirectLocation(request.path)
+          if (location !== undefined) {
+            return { status: 301, headers: [["Location", location], ["Content-Length", "0"]], body: { _tag: "Empty" } }
+          }
+          let index: Uint8Array | undefined
+          for (const name of indexPages) {
+            if (name === undefined) continue
+            const candidate = join(path, name)
+            const s = yield* Effect.option(fs.stat(candidate))
+            if (s._tag === "Some" && s.value.type === "File" && (yield* allowed(candidate))) {
+              index = candidate
+              stat = s
+              break
+            }
+          }
+          if (index === undefined) return yield* listDirectory(request, path)
+          path = index
+        }
+        if (translated.trailingSlash && path === translated.bytes) return notFound(request)
+        // Only regular files: a FIFO or device would block or stream forever.
+        if (stat._tag === "None" || stat.value.type !== "File") return notFound(request)
+        const file = yield* Effect.either(fs.open(path))
+        if (file._tag === "Left") return notFound(request)
+        const fstat = yield* Effect.either(file.right.stat)
+        if (fstat._tag === "Left") return notFound(request)
+        const { mtimeMs, size } = fstat.right
+        if (notModified(request, mtimeMs)) return { status: 304, headers: [], body: { _tag: "Empty" } }
+        const ctype = Mime.guessType(path === translated.bytes ? translated.text : PyText.fsDecode(path), mime)
+        return ok(request, [
+          ["Content-type", ctype],
+          ["Content-Length", String(size)],
+          ["Last-Modified", HttpDate.formatHttpDate(mtimeMs)]
+        ], { _tag: "File", file: file.right, size })
+      })
+
+    return RequestHandler.make({ GET: sendHead, HEAD: sendHead })
+  })
+
+const ok = (
+  request: Request.Request,
+  headers: ReadonlyArray<readonly [string, string]>,
+  body: Response.Body
+): Response.Response => ({ status: 200, headers, body: request.command === "HEAD" ? { _tag: "Empty" } : body })
+
+/** If-Modified-Since (ignored when If-None-Match is present): true when the file is not newer. */
+const notModified = (request: Request.Request, mtimeMs: number): boolean => {
+  const ims = request.headers.get("If-Modified-Since")
+  if (ims === undefined || request.headers.get("If-None-Match") !== undefined) return false
+  const since = HttpDate.parseIfModifiedSince(ims)
+  return since !== undefined && Math.floor(mtimeMs / 1000) <= since
+}
+
+/** Provides the file handler as the `RequestHandler`, over the real file system by default. */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<RequestHandler.RequestHandler, never, FileSystem.FileSystem | ErrorFormatter.ErrorFormatter> =>
+  Layer.effect(
+    RequestHandler.RequestHandler,
+    Effect.gen(function*() {
+      return yield* make(yield* FileSystem.FileSystem, yield* ErrorFormatter.ErrorFormatter, options)
+    })
+  )

@@ -1,0 +1,82 @@
+/**
+ * The server program: replaces `HTTPServer` (serial), `ThreadingHTTPServer` (concurrent) and
+ * `serve_forever`. It accepts from a `Listener` and runs a `Connection` per client.
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
+import * as AccessLog from "./AccessLog.js"
+import * as Connection from "./Connection.js"
+import * as ErrorFormatter from "./ErrorFormatter.js"
+import * as Listener from "./Listener.js"
+import * as RequestHandler from "./RequestHandler.js"
+import * as ServerConfig from "./ServerConfig.js"
+
+/** How connections are served. */
+export interface Options {
+  /**
+   * `"concurrent"` (default; `ThreadingHTTPServer`): every connection at once. `"serial"`
+   * (`HTTPServer`): one connection at a time; the next waits until the current one closes.
+   */
+  readonly mode?: "concurrent" | "serial" | undefined
+}
+
+/** Everything `serve` needs. */
+export type Requirements =
+  | Listener.Listener
+  | RequestHandler.RequestHandler
+  | ServerConfig.ServerConfig
+  | AccessLog.AccessLog
+  | ErrorFormatter.ErrorFormatter
+
+/** Serves until interrupted; on interruption it stops accepting and closes every open connection. */
+export const serve = (options: Options = {}): Effect.Effect<never, never, Requirements> =>
+  Effect.gen(function*() {
+    const listener = yield* Listener.Listener
+    const runtime = yield* Effect.runtime<never>()
+    const env: Connection.Env = {
+      config: yield* ServerConfig.ServerConfig,
+      handler: yield* RequestHandler.RequestHandler,
+      errors: yield* ErrorFormatter.ErrorFormatter,
+      log: yield* AccessLog.AccessLog,
+      run: Runtime.runFork(runtime)
+    }
+    const open = new Set<Listener.Socket>()
+    const start = (socket: Listener.Socket) => {
+      open.add(socket)
+      Connection.handle(socket, env, () => {
+        open.delete(socket)
+        if (options.mode === "serial") next()
+      })
+    }
+    const waiting: Array<Listener.Socket> = []
+    const next = () => {
+      const socket = waiting.shift()
+      if (socket === undefined) return
+      socket.resume()
+      start(socket)
+    }
+    const onSocket = options.mode === "serial"
+      ? (socket: Listener.Socket) => {
+        socket.on("error", () => {})
+        if (open.size === 0) return start(socket)
+        socket.pause()
+        waiting.push(socket)
+      }
+      : start
+    return yield* listener.accept(onSocket).pipe(
+      Effect.ensuring(Effect.sync(() => {
+        for (const socket of [...open, ...waiting.splice(0)]) socket.destroy()
+      }))
+    )
+  })
+
+/** The server as a layer: it serves in the background for as long as the layer is in use. */
+export const layer = (options: Options = {}): Layer.Layer<never, never, Requirements> =>
+  Layer.scopedDiscard(Effect.forkScoped(serve(options)))
+
+/** CPython's start-up line: `Serving HTTP on <host> port <port> (http://<host>:<port>/) ...`. */
+export const banner = (address: Listener.Address): string => {
+  const urlHost = address.host.includes(":") ? `[${address.host}]` : address.host
+  return `Serving HTTP on ${address.host} port ${address.port} (http://${urlHost}:${address.port}/) ...`
+}

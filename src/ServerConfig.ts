@@ -1,0 +1,105 @@
+/** Server-wide settings: replaces `protocol_version`, `server_version`, `sys_version` and CPython's parsing limits. */
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+
+/** The settings every part of the server reads. */
+export interface Service {
+  /** Status-line version and keep-alive switch (`protocol_version`, default `HTTP/1.0`). Compared as a string, as CPython does. */
+  readonly protocolVersion: string
+  /** First word of the `Server` header (`server_version`). */
+  readonly serverVersion: string
+  /** Second word of the `Server` header (`sys_version`): the runtime. */
+  readonly sysVersion: string
+  /** Longest request or header line, CRLF included (CPython: 65536). */
+  readonly maxLineBytes: number
+  /** Most header lines, blank line included (CPython: 100). */
+  readonly maxHeaders: number
+  /** Largest whole request head (CONTRACT D3: 1 MiB). */
+  readonly maxHeadBytes: number
+  /** Time allowed for a whole request head to arrive (CONTRACT D4). */
+  readonly headerTimeout: Duration.Duration
+  /** Time an idle persistent connection is kept open (CONTRACT D4). */
+  readonly keepAliveTimeout: Duration.Duration
+}
+
+/** Options for {@link make}: every field optional, defaults are CPython's (and the contract's). */
+export interface Options {
+  readonly protocolVersion?: string | undefined
+  readonly serverVersion?: string | undefined
+  readonly sysVersion?: string | undefined
+  readonly maxLineBytes?: number | undefined
+  readonly maxHeaders?: number | undefined
+  readonly maxHeadBytes?: number | undefined
+  readonly headerTimeout?: Duration.DurationInput | undefined
+  readonly keepAliveTimeout?: Duration.DurationInput | undefined
+}
+
+/** The service tag. */
+export class ServerConfig extends Context.Tag("effect-httpd/ServerConfig")<ServerConfig, Service>() {}
+
+/** CPython's defaults: `HTTP/1.0`, `SimpleHTTP/0.6`, 65536-byte lines, 100 header lines; 1 MiB heads, 30 s / 15 s timeouts. */
+export const defaults: Service = {
+  protocolVersion: "HTTP/1.0",
+  serverVersion: "SimpleHTTP/0.6",
+  sysVersion: `Node.js/${process.versions.node}`,
+  maxLineBytes: 65536,
+  maxHeaders: 100,
+  maxHeadBytes: 1024 * 1024,
+  headerTimeout: Duration.seconds(30),
+  keepAliveTimeout: Duration.seconds(15)
+}
+
+/** Builds a config from options, filling in the defaults. */
+export const make = (options: Options = {}): Service => ({
+  protocolVersion: options.protocolVersion ?? defaults.protocolVersion,
+  serverVersion: options.serverVersion ?? defaults.serverVersion,
+  sysVersion: options.sysVersion ?? defaults.sysVersion,
+  maxLineBytes: options.maxLineBytes ?? defaults.maxLineBytes,
+  maxHeaders: options.maxHeaders ?? defaults.maxHeaders,
+  maxHeadBytes: options.maxHeadBytes ?? defaults.maxHeadBytes,
+  headerTimeout: options.headerTimeout === undefined ? defaults.headerTimeout : Duration.decode(options.headerTimeout),
+  keepAliveTimeout: options.keepAliveTimeout === undefined
+    ? defaults.keepAliveTimeout
+    : Duration.decode(options.keepAliveTimeout)
+})
+
+/** `Server` header value (`version_string()`). */
+export const versionString = (config: Service): string => `${config.serverVersion} ${config.sysVersion}`
+
+/** Provides a config built from options. */
+export const layer = (options: Options = {}): Layer.Layer<ServerConfig> => Layer.succeed(ServerConfig, make(options))
+
+/**
+ * Reads the config from Effect `Config` (environment variables by default):
+ * `HTTPD_PROTOCOL`, `HTTPD_SERVER_VERSION`, `HTTPD_HEADER_TIMEOUT`, `HTTPD_KEEP_ALIVE_TIMEOUT` (durations such as `30 seconds`),
+ * `HTTPD_MAX_LINE_BYTES`, `HTTPD_MAX_HEADERS`, `HTTPD_MAX_HEAD_BYTES`.
+ */
+export const layerConfig: Layer.Layer<ServerConfig, import("effect/ConfigError").ConfigError> = Layer.effect(
+  ServerConfig,
+  Effect.map(
+    Config.all({
+      protocolVersion: Config.option(Config.string("HTTPD_PROTOCOL")),
+      serverVersion: Config.option(Config.string("HTTPD_SERVER_VERSION")),
+      maxLineBytes: Config.option(Config.integer("HTTPD_MAX_LINE_BYTES")),
+      maxHeaders: Config.option(Config.integer("HTTPD_MAX_HEADERS")),
+      maxHeadBytes: Config.option(Config.integer("HTTPD_MAX_HEAD_BYTES")),
+      headerTimeout: Config.option(Config.duration("HTTPD_HEADER_TIMEOUT")),
+      keepAliveTimeout: Config.option(Config.duration("HTTPD_KEEP_ALIVE_TIMEOUT"))
+    }),
+    (c) =>
+      make({
+        protocolVersion: optional(c.protocolVersion),
+        serverVersion: optional(c.serverVersion),
+        maxLineBytes: optional(c.maxLineBytes),
+        maxHeaders: optional(c.maxHeaders),
+        maxHeadBytes: optional(c.maxHeadBytes),
+        headerTimeout: optional(c.headerTimeout),
+        keepAliveTimeout: optional(c.keepAliveTimeout)
+      })
+  )
+)
+
+const optional = <A>(o: import("effect/Option").Option<A>): A | undefined => o._tag === "Some" ? o.value : undefined
