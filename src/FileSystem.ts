@@ -73,14 +73,36 @@ const asBuffer = (path: Uint8Array): Buffer =>
 
 const closeFd = (fd: number) => Effect.async<void>((resume) => NodeFs.close(fd, () => resume(Effect.void)))
 
+/**
+ * Names in the directory's own order, as `os.listdir` gives them. `fs.readdir` sorts them, which
+ * would reorder names that the listing's stable case-insensitive sort treats as equal.
+ */
+const readDirectoryInOrder = (
+  path: Buffer,
+  callback: (err: NodeJS.ErrnoException | null, names: Array<Buffer>) => void
+): void => {
+  NodeFs.opendir(path, { encoding: "buffer" as BufferEncoding, bufferSize: 256 }, (err, dir) => {
+    if (err) return callback(err, [])
+    const names: Array<Buffer> = []
+    const next = (): void =>
+      dir.read((readErr, entry) => {
+        if (readErr || entry === null) {
+          return dir.close(() => callback(readErr ?? null, names))
+        }
+        names.push(entry.name as unknown as Buffer)
+        next()
+      })
+    next()
+  })
+}
+
 /** The real file system through `node:fs`. */
 export const make = (): Service => ({
   stat: (path) => Effect.map(call<NodeFs.Stats>(path, (cb) => NodeFs.stat(asBuffer(path), cb)), toStat),
   lstat: (path) => Effect.map(call<NodeFs.Stats>(path, (cb) => NodeFs.lstat(asBuffer(path), cb)), toStat),
   realPath: (path) =>
     call<Buffer>(path, (cb) => NodeFs.realpath.native(asBuffer(path), { encoding: "buffer" }, cb as never)),
-  readDirectory: (path) =>
-    call<Array<Buffer>>(path, (cb) => NodeFs.readdir(asBuffer(path), { encoding: "buffer" }, cb as never)),
+  readDirectory: (path) => call<Array<Buffer>>(path, (cb) => readDirectoryInOrder(asBuffer(path), cb)),
   open: (path) =>
     Effect.map(
       Effect.acquireRelease(call<number>(path, (cb) => NodeFs.open(asBuffer(path), "r", cb)), closeFd),
