@@ -124,7 +124,9 @@ export const parse = (bytes: Uint8Array, options: Options, eof = false, progress
       }
       if (bytes.length > options.maxHeadBytes) return headTooLarge(fail, options)
       if (!eof) return { _tag: "NeedMore", progress: { lineEnd, lineStart, lines, scanned: bytes.length } }
-      if (bytes.length > lineStart && ++lines > options.maxHeaders) return tooManyHeaders(fail, options)
+      // CPython's header list gets the partial last line, then the empty read at end of input: both count.
+      lines += bytes.length > lineStart ? 2 : 1
+      if (lines > options.maxHeaders) return tooManyHeaders(fail, options)
       headEnd = bytes.length
       break
     }

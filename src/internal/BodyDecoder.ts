@@ -25,7 +25,7 @@ export class BodyDecoder {
 
   constructor(framing: Request.Framing) {
     if (framing._tag === "Length") {
-      this.state = State.Data
+      this.state = framing.length === 0 ? State.Done : State.Data
       this.remaining = framing.length
     } else if (framing._tag === "Chunked") {
       this.state = State.Size
@@ -72,10 +72,10 @@ export class BodyDecoder {
           const end = lf === -1 ? bytes.length : lf
           if (this.line.length + (end - pos) > MAX_LINE) {
             this.error = "chunk line too long"
-            return pos
+            return pos - offset
           }
           this.line += Buffer.from(bytes.buffer, bytes.byteOffset + pos, end - pos).toString("latin1")
-          if (this.state === State.Trailer) this.trailerBytes += end - pos + 1
+          if (this.state === State.Trailer) this.trailerBytes += lf === -1 ? end - pos : end - pos + 1
           pos = lf === -1 ? bytes.length : lf + 1
           if (lf !== -1) this.endLine()
           break

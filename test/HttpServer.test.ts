@@ -1,0 +1,248 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import * as ErrorFormatter from "../src/ErrorFormatter.js"
+import * as FileHandler from "../src/FileHandler.js"
+import * as FileSystem from "../src/FileSystem.js"
+import * as Request from "../src/Request.js"
+import * as RequestHandler from "../src/RequestHandler.js"
+import * as Response from "../src/Response.js"
+import { connect, count, exchange, start } from "./support/server.js"
+
+const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-server-"))
+Fs.writeFileSync(Path.join(root, "a.txt"), "hello\n")
+Fs.mkdirSync(Path.join(root, "sub"))
+Fs.writeFileSync(Path.join(root, "sub", "b.txt"), "bee\n")
+const big = Buffer.alloc(8 * 1024 * 1024, 7)
+Fs.writeFileSync(Path.join(root, "big.bin"), big)
+
+// The server runs in this process: clients must run asynchronously, never with spawnSync.
+const run = (command: string, args: ReadonlyArray<string>) =>
+  Effect.async<{ readonly stdout: string; readonly stderr: string }>((resume) => {
+    ChildProcess.execFile(command, args, { encoding: "utf8", timeout: 10_000 }, (_err, stdout, stderr) =>
+      resume(Effect.succeed({ stdout, stderr })))
+  })
+
+const http11 = { protocolVersion: "HTTP/1.1" }
+const responsesIn = (data: Buffer) => count(data, "HTTP/1.")
+
+describe("HttpServer on a real socket", () => {
+  it.scopedLive("serves a file to fetch with CPython's headers", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root })
+      const res = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/a.txt`))
+      assert.strictEqual(res.status, 200)
+      assert.strictEqual(res.headers.get("content-type"), "text/plain")
+      assert.strictEqual(res.headers.get("content-length"), "6")
+      assert.match(res.headers.get("server") ?? "", /^SimpleHTTP\/0\.6 \S+$/)
+      assert.strictEqual(yield* Effect.promise(() => res.text()), "hello\n")
+    }))
+
+  it.scopedLive("streams an 8 MiB file byte-exact", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root })
+      const res = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/big.bin`))
+      const body = Buffer.from(yield* Effect.promise(() => res.arrayBuffer()))
+      assert.strictEqual(body.length, big.length)
+      assert.isTrue(body.equals(big))
+    }))
+
+  it.scopedLive("HTTP/1.0 server: one request per connection, status line says HTTP/1.0", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root })
+      const r = yield* exchange(port, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /a.txt HTTP/1.1\r\n\r\n")
+      assert.isTrue(r.closed)
+      assert.strictEqual(responsesIn(r.data), 1)
+      assert.isTrue(r.data.toString("latin1").startsWith("HTTP/1.0 200 OK\r\n"))
+    }))
+
+  it.scopedLive("HTTP/1.1 server: pipelined requests are answered in order on one connection", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: http11 })
+      const client = yield* connect(port)
+      client.send("GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /sub/b.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\n\r\n")
+      const data = yield* client.read((d) => responsesIn(d) === 3 && d.toString().endsWith("</html>\n"))
+      const text = data.toString("latin1")
+      const a = text.indexOf("hello\n")
+      const b = text.indexOf("bee\n")
+      const c = text.indexOf("HTTP/1.1 404 File not found")
+      assert.isTrue(a > 0 && b > a && c > b, text)
+      // Every error closes the connection.
+      yield* client.read(() => false, 1000)
+      assert.isTrue(client.closed())
+    }))
+
+  it.scopedLive("Expect: 100-continue gets a bare interim response first", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: http11 })
+      const r = yield* exchange(port, "GET /a.txt HTTP/1.1\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+      const text = r.data.toString("latin1")
+      assert.isTrue(text.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"), text)
+    }))
+
+  it.scopedLive("D1: a GET body that hides a request is discarded, never executed", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const { port } = yield* start({ directory: root, config: http11, logLines: lines })
+      const hidden = "GET /sub/b.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+      const r = yield* exchange(
+        port,
+        `GET /a.txt HTTP/1.1\r\nContent-Length: ${hidden.length}\r\n\r\n${hidden}GET /a.txt HTTP/1.1\r\nConnection: close\r\n\r\n`
+      )
+      assert.strictEqual(responsesIn(r.data), 2)
+      assert.notInclude(r.data.toString(), "bee")
+      assert.isFalse(lines.some((l) => l.includes("/sub/b.txt")))
+    }))
+
+  it.scopedLive("D1: a chunked body is decoded and discarded; the next request is answered", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: http11 })
+      const hidden = "GET /sub/b.txt HTTP/1.1\r\n\r\n"
+      const body = `${hidden.length.toString(16)}\r\n${hidden}\r\n0\r\n\r\n`
+      const r = yield* exchange(
+        port,
+        `GET /a.txt HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n${body}GET /a.txt HTTP/1.1\r\nConnection: close\r\n\r\n`
+      )
+      assert.strictEqual(count(r.data, "hello\n"), 2)
+      assert.notInclude(r.data.toString(), "bee")
+    }))
+
+  it.scopedLive("a request whose client half-closes after sending is still answered", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root })
+      const r = yield* exchange(port, "GET /a.txt HTTP/1.0\r\n\r\n", { halfClose: true })
+      assert.include(r.data.toString(), "hello\n")
+      assert.isTrue(r.closed)
+    }))
+
+  it.scopedLive("an empty line ends the connection without a response", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root })
+      const r = yield* exchange(port, "\r\n")
+      assert.isTrue(r.closed)
+      assert.strictEqual(r.data.length, 0)
+    }))
+
+  it.scopedLive("a client that aborts a download leaves the server serving and its file closed", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root })
+      const fds = () => Fs.readdirSync("/proc/self/fd").length
+      const before = fds()
+      for (let i = 0; i < 20; i++) {
+        const client = yield* connect(port)
+        client.send("GET /big.bin HTTP/1.0\r\n\r\n")
+        yield* client.read((d) => d.length > 100_000)
+        client.socket.resetAndDestroy()
+      }
+      yield* Effect.sleep("300 millis")
+      const r = yield* exchange(port, "GET /a.txt HTTP/1.0\r\n\r\n")
+      assert.include(r.data.toString(), "hello\n")
+      yield* Effect.sleep("200 millis")
+      assert.isAtMost(fds(), before + 2)
+    }))
+
+  it.scopedLive("serial mode (HTTPServer) serves the next client only after the current one closes", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: http11, mode: "serial" })
+      const first = yield* connect(port)
+      first.send("GET /a.txt HTTP/1.1\r\n\r\n")
+      yield* first.read((d) => d.includes("hello\n"))
+      const second = yield* connect(port)
+      second.send("GET /a.txt HTTP/1.1\r\nConnection: close\r\n\r\n")
+      const early = yield* second.read((d) => d.length > 0, 500)
+      assert.strictEqual(early.length, 0)
+      first.socket.end()
+      const late = yield* second.read((d) => d.includes("hello\n"))
+      assert.include(late.toString(), "hello\n")
+    }))
+
+  it.scopedLive("Python's http.client and curl are served", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: http11 })
+      const py = yield* run("python3", ["-c", `
+import http.client
+c = http.client.HTTPConnection("127.0.0.1", ${port})
+for p in ("/a.txt", "/sub/b.txt", "/a.txt"):
+    c.request("GET", p)
+    r = c.getresponse()
+    print(r.status, r.read().decode().strip())
+`])
+      assert.strictEqual(py.stdout, "200 hello\n200 bee\n200 hello\n", py.stderr)
+      const curl = yield* run("curl", ["-s", "-i", `http://127.0.0.1:${port}/sub`])
+      assert.include(curl.stdout, "HTTP/1.1 301 Moved Permanently")
+      assert.include(curl.stdout, "Location: /sub/")
+    }))
+})
+
+describe("subclassing is a layer", () => {
+  const spam: RequestHandler.Handler = (request) =>
+    Effect.succeed(Response.make(200, { body: `spam for ${request.path}\n`, contentType: "text/plain" }))
+
+  it.scopedLive("do_SPAM: one layer adds a method, GET keeps working", () =>
+    Effect.gen(function*() {
+      const handler = RequestHandler.withMethods({ SPAM: spam }).pipe(
+        Layer.provide(FileHandler.layer({ directory: root })),
+        Layer.provide(FileSystem.layer)
+      )
+      const { port } = yield* start({ handler })
+      const r = yield* exchange(port, "SPAM /x HTTP/1.0\r\n\r\n")
+      assert.include(r.data.toString(), "HTTP/1.0 200 OK")
+      assert.include(r.data.toString(), "spam for /x")
+      const g = yield* exchange(port, "GET /a.txt HTTP/1.0\r\n\r\n")
+      assert.include(g.data.toString(), "hello\n")
+      const e = yield* exchange(port, "EGGS / HTTP/1.0\r\n\r\n")
+      assert.include(e.data.toString(), "HTTP/1.0 501 Unsupported method ('EGGS')")
+    }))
+
+  it.scopedLive("error_message_format: one layer makes every error page JSON", () =>
+    Effect.gen(function*() {
+      const errors = ErrorFormatter.layerRender((info) => ({
+        contentType: "application/json",
+        body: JSON.stringify({ code: info.code, message: info.message })
+      }))
+      const { port } = yield* start({ directory: root, errors })
+      const r = yield* exchange(port, "GET /nope HTTP/1.0\r\n\r\n")
+      const [head, body] = r.data.toString().split("\r\n\r\n")
+      assert.include(head, "HTTP/1.0 404 File not found")
+      assert.include(head, "Content-Type: application/json")
+      assert.deepStrictEqual(JSON.parse(body), { code: 404, message: "File not found" })
+      const parseError = yield* exchange(port, "GET / x HTTP/1.0\r\n\r\n")
+      assert.deepStrictEqual(JSON.parse(parseError.data.toString().split("\r\n\r\n")[1]), {
+        code: 400,
+        message: "Bad request syntax ('GET / x HTTP/1.0')"
+      })
+    }))
+
+  it.scopedLive("D8: a handler defect gives a 500 page with a status line and closes", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const handler = RequestHandler.layer({ GET: () => Effect.die(new Error("boom")) })
+      const { port } = yield* start({ handler, config: http11, logLines: lines })
+      const r = yield* exchange(port, "GET / HTTP/1.1\r\n\r\n")
+      assert.isTrue(r.closed)
+      assert.isTrue(r.data.toString().startsWith("HTTP/1.1 500 Internal Server Error\r\n"))
+      assert.isTrue(lines.some((l) => l.includes("Internal error: Error: boom")))
+      assert.isFalse(lines.some((l) => l.includes("    at ")))
+    }))
+
+  it.scopedLive("a handler can read the request body (Content-Length and chunked)", () =>
+    Effect.gen(function*() {
+      const echo: RequestHandler.Handler = (request) =>
+        Request.readAll(request, 1 << 20).pipe(
+          Effect.map((body) => Response.make(200, { body, contentType: "application/octet-stream" })),
+          Effect.orElseSucceed(() => Response.make(400))
+        )
+      const { port } = yield* start({ handler: RequestHandler.layer({ POST: echo }), config: http11 })
+      const client = yield* connect(port)
+      client.send("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello")
+      const one = yield* client.read((d) => d.toString().endsWith("hello"))
+      assert.include(one.toString(), "Content-Length: 5")
+      client.send("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+      const two = yield* client.read((d) => d.toString().endsWith("abcde"))
+      assert.isTrue(two.toString().endsWith("abcde"))
+    }))
+})
