@@ -1,0 +1,214 @@
+import { assert, beforeAll, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import * as Cli from "./support/cliProcess.js"
+
+const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-cli-"))
+const root = Path.join(tmp, "root")
+Fs.mkdirSync(root)
+Fs.writeFileSync(Path.join(root, "a.txt"), "hello from the cli\n")
+
+const ipv6 = await Cli.canListen("::1")
+
+const usage = "usage: effect-httpd [-h] [--version] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--follow-symlinks] [--cgi] [port]"
+
+const fetchText = (url: string) =>
+  Effect.promise(async () => {
+    const res = await fetch(url)
+    return { status: res.status, body: await res.text() }
+  })
+
+/** An argument error: exit 2, nothing on stdout, the usage line and exactly one `error:` line on stderr. */
+const assertUsageError = (result: Cli.Finished, message: string) => {
+  assert.strictEqual(result.code, 2, result.stderr)
+  assert.strictEqual(result.stdout, "")
+  assert.strictEqual(result.stderr, `${usage}\neffect-httpd: error: ${message}\n`)
+  assert.notInclude(result.stderr, "    at ")
+}
+
+beforeAll(() => Cli.ensureBuilt(), 120_000)
+
+describe("effect-httpd serving", () => {
+  it.scopedLive("port 0: the banner reports the real port and the file is served", () =>
+    Effect.gen(function*() {
+      const { port, running } = yield* Cli.serve(["0", "--bind", "127.0.0.1", "--directory", root])
+      assert.notStrictEqual(port, 0)
+      assert.strictEqual(
+        running.stdout(),
+        `Serving HTTP on 127.0.0.1 port ${port} (http://127.0.0.1:${port}/) ...\n`
+      )
+      const res = yield* fetchText(`http://127.0.0.1:${port}/a.txt`)
+      assert.deepStrictEqual(res, { status: 200, body: "hello from the cli\n" })
+      // Request logs go to stderr, never to stdout.
+      yield* running.waitForStderr(/^127\.0\.0\.1 - - \[.+\] "GET \/a\.txt HTTP\/1\.1" 200 -\n$/m)
+      assert.notInclude(running.stdout(), "GET")
+    }))
+
+  it.scopedLive("short flags and a relative -d resolved against the working directory", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Cli.serve(["0", "-b", "127.0.0.1", "-d", "root"], { cwd: tmp })
+      const res = yield* fetchText(`http://127.0.0.1:${port}/a.txt`)
+      assert.deepStrictEqual(res, { status: 200, body: "hello from the cli\n" })
+    }))
+
+  it.scopedLive("argparse's attached values: -b127.0.0.1 -d<dir>", () =>
+    Effect.gen(function*() {
+      const { host, port } = yield* Cli.serve(["0", "-b127.0.0.1", `-d${root}`])
+      assert.strictEqual(host, "127.0.0.1")
+      assert.strictEqual((yield* fetchText(`http://127.0.0.1:${port}/a.txt`)).status, 200)
+    }))
+
+  it.scopedLive("a missing directory is not checked: every request is a 404", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Cli.serve(["0", "-b", "127.0.0.1", "-d", Path.join(tmp, "nope")])
+      assert.strictEqual((yield* fetchText(`http://127.0.0.1:${port}/a.txt`)).status, 404)
+    }))
+
+  it.scopedLive("HTTP/1.0 status lines by default", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Cli.serve(["0", "-b", "127.0.0.1", "-d", root])
+      const reply = yield* Cli.exchange("127.0.0.1", port, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+      assert.match(reply, /^HTTP\/1\.0 200 OK\r\n/)
+    }))
+
+  it.scopedLive("-p HTTP/1.1: HTTP/1.1 status lines and a persistent connection", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Cli.serve(["0", "-b", "127.0.0.1", "-d", root, "-p", "HTTP/1.1"])
+      const request = "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+      const reply = yield* Cli.exchange("127.0.0.1", port, request + request)
+      const statusLines = Array.from(reply.matchAll(/HTTP\/\d\.\d \d{3} [^\r]*\r\n/g), (m) => m[0])
+      assert.deepStrictEqual(statusLines, ["HTTP/1.1 200 OK\r\n", "HTTP/1.1 200 OK\r\n"])
+    }))
+
+  it.scopedLive("--protocol is used verbatim", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Cli.serve(["0", "-b", "127.0.0.1", "-d", root, "--protocol", "HTTP/2.0"])
+      const reply = yield* Cli.exchange("127.0.0.1", port, "GET /a.txt HTTP/1.0\r\n\r\n")
+      assert.match(reply, /^HTTP\/2\.0 200 OK\r\n/)
+    }))
+
+  it.scopedLive.skipIf(!ipv6)("--bind ::1 listens on the IPv6 loopback", () =>
+    Effect.gen(function*() {
+      const { port, running } = yield* Cli.serve(["0", "--bind", "::1", "-d", root])
+      assert.strictEqual(running.stdout(), `Serving HTTP on ::1 port ${port} (http://[::1]:${port}/) ...\n`)
+      const res = yield* fetchText(`http://[::1]:${port}/a.txt`)
+      assert.strictEqual(res.status, 200)
+      yield* running.waitForStderr(/^::1 - - \[/m)
+    }))
+
+  it.scopedLive("SIGINT prints CPython's Keyboard-interrupt line and exits 0", () =>
+    Effect.gen(function*() {
+      const { running } = yield* Cli.serve(["0", "-b", "127.0.0.1", "-d", root])
+      running.child.kill("SIGINT")
+      const result = yield* running.exited
+      assert.strictEqual(result.code, 0)
+      assert.match(result.stdout, /^Serving HTTP on .*\n\nKeyboard interrupt received, exiting\.\n$/)
+      assert.strictEqual(result.stderr, "")
+    }))
+
+  it.scopedLive("SIGTERM stops quietly with exit 0, even with a connection open", () =>
+    Effect.gen(function*() {
+      const { port, running } = yield* Cli.serve(["0", "-b", "127.0.0.1", "-d", root])
+      const idle = Net.connect({ host: "127.0.0.1", port })
+      idle.on("error", () => {})
+      yield* Effect.addFinalizer(() => Effect.sync(() => idle.destroy()))
+      yield* Effect.async<void>((resume) => void idle.once("connect", () => resume(Effect.void)))
+      running.child.kill("SIGTERM")
+      const result = yield* running.exited
+      assert.strictEqual(result.code, 0)
+      assert.match(result.stdout, /^Serving HTTP on [^\n]*\n$/)
+      assert.strictEqual(result.stderr, "")
+    }))
+
+  it.scopedLive("address in use: exit 1 with one clear line", () =>
+    Effect.gen(function*() {
+      const blocker = Net.createServer()
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => void blocker.listen({ host: "127.0.0.1", port: 0 }, () => resume(Effect.void))),
+        () => Effect.sync(() => blocker.close())
+      )
+      const port = (blocker.address() as Net.AddressInfo).port
+      const result = yield* Cli.run([String(port), "-b", "127.0.0.1", "-d", root])
+      assert.strictEqual(result.code, 1)
+      assert.strictEqual(result.stdout, "")
+      assert.strictEqual(
+        result.stderr,
+        `effect-httpd: error: cannot listen on 127.0.0.1 port ${port}: address already in use\n`
+      )
+    }))
+})
+
+describe("effect-httpd arguments", () => {
+  it.live("-h and --help print the usage on stdout and exit 0", () =>
+    Effect.gen(function*() {
+      for (const flag of ["-h", "--help"]) {
+        const result = yield* Cli.run([flag])
+        assert.strictEqual(result.code, 0)
+        assert.strictEqual(result.stderr, "")
+        assert.isTrue(result.stdout.startsWith(`${usage}\n`))
+        for (const text of ["--bind", "--directory", "--protocol", "--cgi", "--follow-symlinks", "port"]) {
+          assert.include(result.stdout, text)
+        }
+        assert.include(result.stdout, "bind to this address (default: all interfaces)")
+        assert.include(result.stdout, "serve this directory (default: current directory)")
+        assert.include(result.stdout, "conform to this HTTP version (default: HTTP/1.0)")
+        assert.include(result.stdout, "bind to this port (default: 8000)")
+      }
+    }))
+
+  it.live("--version prints the package version and exits 0", () =>
+    Effect.gen(function*() {
+      const result = yield* Cli.run(["--version"])
+      assert.deepStrictEqual(result, { code: 0, signal: null, stdout: `effect-httpd ${Cli.packageVersion}\n`, stderr: "" })
+    }))
+
+  it.live("a port that is not an integer", () =>
+    Effect.gen(function*() {
+      assertUsageError(yield* Cli.run(["abc"]), "argument port: invalid int value: 'abc'")
+      assertUsageError(yield* Cli.run(["80.5"]), "argument port: invalid int value: '80.5'")
+    }))
+
+  it.live("a port out of range", () =>
+    Effect.gen(function*() {
+      assertUsageError(yield* Cli.run(["70000"]), "argument port: 70000 is not in range 0-65535")
+      assertUsageError(yield* Cli.run(["-1"]), "argument port: -1 is not in range 0-65535")
+    }))
+
+  it.live("unknown flags and extra arguments", () =>
+    Effect.gen(function*() {
+      assertUsageError(yield* Cli.run(["--bogus"]), "unrecognized arguments: --bogus")
+      assertUsageError(yield* Cli.run(["8000", "--bogus"]), "unrecognized arguments: --bogus")
+      assertUsageError(yield* Cli.run(["8000", "9000"]), "unrecognized arguments: 9000")
+    }))
+
+  it.live("@effect/cli's own built-ins are not options of this command", () =>
+    Effect.gen(function*() {
+      assertUsageError(yield* Cli.run(["--wizard"]), "unrecognized arguments: --wizard")
+      assertUsageError(yield* Cli.run(["--completions", "bash"]), "unrecognized arguments: --completions")
+      assertUsageError(yield* Cli.run(["--log-level", "debug"]), "unrecognized arguments: --log-level")
+    }))
+
+  it.live("a flag without its value", () =>
+    Effect.gen(function*() {
+      assertUsageError(yield* Cli.run(["-b"]), "argument -b/--bind: expected one argument")
+      assertUsageError(yield* Cli.run(["8000", "--directory"]), "argument -d/--directory: expected one argument")
+      assertUsageError(yield* Cli.run(["-p"]), "argument -p/--protocol: expected one argument")
+    }))
+
+  it.live("a flag given twice", () =>
+    Effect.gen(function*() {
+      assertUsageError(yield* Cli.run(["-b", "127.0.0.1", "--bind", "::1"]), "argument -b/--bind: may be given only once")
+      assertUsageError(yield* Cli.run(["--cgi", "--cgi"]), "argument --cgi: may be given only once")
+    }))
+
+  it.live("--cgi is refused with one clear line, never serving files instead", () =>
+    Effect.gen(function*() {
+      const result = yield* Cli.run(["0", "-b", "127.0.0.1", "-d", root, "--cgi"])
+      assert.strictEqual(result.code, 2)
+      assert.strictEqual(result.stdout, "")
+      assert.strictEqual(result.stderr, "effect-httpd: error: --cgi: CGI support is not available in this version yet\n")
+    }))
+})
