@@ -117,7 +117,7 @@ class Connection {
     if (this.body !== undefined && !this.body.done) {
       this.failBodyReader("Aborted")
       this.body = undefined
-      if (this.phase === Phase.Head) this.close()
+      if (this.discarding) this.close()
       else this.closeAfter = true
       return
     }
@@ -201,6 +201,7 @@ class Connection {
   }
 
   private startRequest(head: RequestParser.Head): void {
+    this.phase = Phase.Busy
     this.closeAfter = head.closeConnection
     if (head.framing._tag !== "None") {
       this.body = new BodyDecoder(head.framing)
@@ -243,7 +244,8 @@ class Connection {
       this.failBodyReader("Malformed")
       this.body = undefined
       this.closeAfter = true
-      if (this.phase === Phase.Head) this.close()
+      // While the handler runs, the connection closes after its response; after it, at once.
+      if (this.discarding) this.close()
       return bytes.length - offset
     }
     this.wakeBodyReader()
@@ -251,8 +253,8 @@ class Connection {
       if (body.done) {
         this.body = undefined
         this.discarding = false
+        // onData goes on with the bytes after the body.
         this.phase = Phase.Head
-        queueMicrotask(() => this.processHead())
       } else if (this.discarded > DISCARD_LIMIT) {
         this.close()
       }

@@ -111,6 +111,27 @@ describe("HttpServer on a real socket", () => {
       assert.notInclude(r.data.toString(), "bee")
     }))
 
+  it.scopedLive("D1: invalid chunked framing gets one response, then the connection closes", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: http11 })
+      const r = yield* exchange(port, "GET /a.txt HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nGET /sub/b.txt HTTP/1.1\r\n\r\n")
+      assert.isTrue(r.closed)
+      assert.strictEqual(responsesIn(r.data), 1)
+      assert.notInclude(r.data.toString(), "bee")
+    }))
+
+  it.scopedLive("D1: a body discarded after the response is followed by the next request", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: http11 })
+      const client = yield* connect(port)
+      client.send("GET /a.txt HTTP/1.1\r\nContent-Length: 10\r\n\r\n12345")
+      yield* client.read((d) => d.includes("hello\n"))
+      client.send("67890GET /sub/b.txt HTTP/1.1\r\n\r\n")
+      const data = yield* client.read((d) => d.includes("bee\n"))
+      assert.strictEqual(responsesIn(data), 2)
+      assert.isFalse(client.closed())
+    }))
+
   it.scopedLive("a request whose client half-closes after sending is still answered", () =>
     Effect.gen(function*() {
       const { port } = yield* start({ directory: root })
