@@ -94,16 +94,14 @@ export const make = (
     const indexPages = (options.indexPages ?? ["index.html", "index.htm"]).map((name) => PyText.fsEncode(name))
     const mime: Mime.Options = { extensionsMap: options.extensionsMap ?? Mime.defaultExtensionsMap }
     const rootBytes = PyText.fsEncode(directory) ?? Buffer.from(directory)
-    // The real root is resolved once; a root that does not exist makes every request a 404, as in CPython.
-    const realRoot = options.followSymlinks ? undefined : yield* Effect.option(fs.realPath(rootBytes))
-
-    /** CONTRACT D5: a path whose real location leaves the root is treated as missing. */
+    /**
+     * CONTRACT D5: a path whose real location leaves the root is treated as missing. The root is
+     * resolved on every check, as CPython looks it up on every request: a root created after start,
+     * or a symlinked root switched to a new release, is served as it is now.
+     */
     const allowed = (path: Uint8Array): Effect.Effect<boolean> => {
       if (options.followSymlinks) return Effect.succeed(true)
-      if (realRoot === undefined || realRoot._tag === "None") return Effect.succeed(false)
-      const root = realRoot.value
-      return fs.realPath(path).pipe(
-        Effect.map((real) => isWithin(root, real)),
+      return Effect.zipWith(fs.realPath(rootBytes), fs.realPath(path), isWithin).pipe(
         Effect.orElseSucceed(() => false)
       )
     }
@@ -163,7 +161,8 @@ export const make = (
         const file = yield* Effect.either(fs.open(path))
         if (file._tag === "Left") return notFound(request)
         const fstat = yield* Effect.either(file.right.stat)
-        if (fstat._tag === "Left") return notFound(request)
+        // Checked again on the open file: the name may have been replaced since `stat` (Linux opens a directory read-only).
+        if (fstat._tag === "Left" || fstat.right.type !== "File") return notFound(request)
         const { mtimeMs, size } = fstat.right
         if (notModified(request, mtimeMs)) return { status: 304, headers: [], body: { _tag: "Empty" } }
         const ctype = Mime.guessType(path === translated.bytes ? translated.text : PyText.fsDecode(path), mime)

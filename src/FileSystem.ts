@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as NodeFs from "node:fs"
+import * as PyText from "./internal/PyText.js"
 
 /** What `stat` tells: the kind of entry, its size and modification time. */
 export interface Stat {
@@ -116,3 +117,198 @@ export const make = (): Service => ({
 
 /** Provides the real file system. */
 export const layer: Layer.Layer<FileSystem> = Layer.sync(FileSystem, make)
+
+// ---------------------------------------------------------------------------
+// Test double
+// ---------------------------------------------------------------------------
+
+/**
+ * An entry of a test tree given explicitly: a file with a modification time, a directory whose
+ * entries need a `_tag` key of their own, or a symbolic link whose target (relative to the link's
+ * directory, or absolute from the tree's root) is resolved like the kernel resolves it.
+ */
+export type TestEntry =
+  | { readonly _tag: "File"; readonly content: string | Uint8Array; readonly mtimeMs?: number | undefined }
+  | { readonly _tag: "Directory"; readonly entries: TreeDirectory; readonly mtimeMs?: number | undefined }
+  | { readonly _tag: "Symlink"; readonly target: string | Uint8Array }
+
+/**
+ * A directory of a test tree: names to entries, listed in the object's key order (which JS puts
+ * integer-like keys first in). Names are encoded with `os.fsencode`, so a lone U+DC80–U+DCFF
+ * stands for a byte that is not UTF-8 (`"\udce7w\udcf0"` is the name `e7 77 f0`).
+ */
+export interface TreeDirectory {
+  readonly [name: string]: TreeNode
+}
+
+/** A node of a test tree: a file (text as UTF-8, or bytes), a directory, or an explicit {@link TestEntry}. */
+export type TreeNode = string | Uint8Array | TreeDirectory | TestEntry
+
+type Node =
+  | { readonly _tag: "File"; readonly content: Uint8Array; readonly mtimeMs: number }
+  // Keyed by the latin-1 reading of each name's bytes, so distinct byte names stay distinct.
+  | { readonly _tag: "Directory"; readonly entries: ReadonlyMap<string, Entry>; readonly mtimeMs: number }
+  | { readonly _tag: "Symlink"; readonly target: Uint8Array }
+
+interface Entry {
+  readonly name: Uint8Array
+  readonly node: Node
+}
+
+const SLASH = 0x2f
+const MAX_SYMLINKS = 40 // Linux's MAXSYMLINKS
+
+const isTestEntry = (node: TreeNode): node is TestEntry =>
+  typeof node === "object" && !(node instanceof Uint8Array) &&
+  (node._tag === "File" || node._tag === "Directory" || node._tag === "Symlink")
+
+const encodeName = (name: string): Uint8Array => {
+  const bytes = PyText.fsEncode(name)
+  if (bytes === undefined) throw new Error(`FileSystem.makeTest: ${JSON.stringify(name)} cannot be encoded`)
+  return bytes
+}
+
+const entryName = (name: string): Uint8Array => {
+  const bytes = encodeName(name)
+  if (bytes.length === 0 || bytes.includes(SLASH) || bytes.includes(0) || name === "." || name === "..") {
+    throw new Error(`FileSystem.makeTest: invalid file name ${JSON.stringify(name)}`)
+  }
+  return bytes
+}
+
+const toBytes = (data: string | Uint8Array): Uint8Array =>
+  typeof data === "string" ? new Uint8Array(Buffer.from(data, "utf8")) : Uint8Array.from(data)
+
+const buildDirectory = (entries: TreeDirectory, mtimeMs: number): Node => {
+  const map = new Map<string, Entry>()
+  for (const [key, child] of Object.entries(entries)) {
+    const name = entryName(key)
+    map.set(Buffer.from(name).toString("latin1"), { name, node: buildNode(child) })
+  }
+  return { _tag: "Directory", entries: map, mtimeMs }
+}
+
+const buildNode = (node: TreeNode): Node => {
+  if (typeof node === "string" || node instanceof Uint8Array) return { _tag: "File", content: toBytes(node), mtimeMs: 0 }
+  if (!isTestEntry(node)) return buildDirectory(node, 0)
+  switch (node._tag) {
+    case "File":
+      return { _tag: "File", content: toBytes(node.content), mtimeMs: node.mtimeMs ?? 0 }
+    case "Directory":
+      return buildDirectory(node.entries, node.mtimeMs ?? 0)
+    case "Symlink":
+      return { _tag: "Symlink", target: typeof node.target === "string" ? encodeName(node.target) : toBytes(node.target) }
+  }
+}
+
+const components = (path: Uint8Array): Array<Uint8Array> => {
+  const out: Array<Uint8Array> = []
+  let start = 0
+  for (let i = 0; i <= path.length; i++) {
+    if (i === path.length || path[i] === SLASH) {
+      if (i > start) out.push(path.subarray(start, i))
+      start = i + 1
+    }
+  }
+  return out
+}
+
+const isName = (part: Uint8Array, name: string): boolean =>
+  part.length === name.length && Buffer.from(part).toString("latin1") === name
+
+const statOf = (node: Node): Stat =>
+  node._tag === "File"
+    ? { type: "File", size: node.content.length, mtimeMs: node.mtimeMs }
+    : node._tag === "Directory"
+    ? { type: "Directory", size: 0, mtimeMs: node.mtimeMs }
+    : { type: "SymbolicLink", size: node.target.length, mtimeMs: 0 }
+
+/**
+ * A file system held in memory, built from a plain object tree whose root is `/`:
+ * `makeTest({ srv: { "a.txt": "hello", out: { _tag: "Symlink", target: "../secret" } }, secret: "x" })`.
+ * Paths must be absolute (a relative one fails with `EINVAL`: the double has no working directory);
+ * `.`, `..`, repeated slashes and symbolic links (relative or absolute targets, at most 40 in one
+ * lookup, then `ELOOP`) resolve as on Linux, with `ENOENT`, `ENOTDIR` and `EISDIR` as error codes.
+ * Files opened in a scope fail with `EBADF` once it has closed. Invalid names throw at construction.
+ */
+export const makeTest = (tree: TreeDirectory): Service => {
+  const root = buildNode(tree)
+  if (root._tag !== "Directory") throw new Error("FileSystem.makeTest: the root must be a directory")
+
+  // Walks `path`; the result is the chain of directories (and the final node) from the root, each
+  // with its name, every symbolic link on the way expanded (the last one only when `follow`).
+  const resolve = (path: Uint8Array, follow: boolean): Effect.Effect<Array<Entry>, FileSystemError> => {
+    const fail = (code: string) => Effect.fail(new FileSystemError({ code, path }))
+    if (path.length === 0) return fail("ENOENT")
+    if (path[0] !== SLASH || path.includes(0)) return fail("EINVAL")
+    const stack: Array<Entry> = [{ name: new Uint8Array(0), node: root }]
+    // A trailing slash asks for a directory, as a final `.` would.
+    const pending = components(path)
+    if (path[path.length - 1] === SLASH && pending.length > 0) pending.push(new Uint8Array([0x2e]))
+    let links = 0
+    while (pending.length > 0) {
+      const part = pending.shift()!
+      const current = stack[stack.length - 1].node
+      if (current._tag !== "Directory") return fail("ENOTDIR")
+      if (isName(part, ".")) continue
+      if (isName(part, "..")) {
+        if (stack.length > 1) stack.pop()
+        continue
+      }
+      const entry = current.entries.get(Buffer.from(part).toString("latin1"))
+      if (entry === undefined) return fail("ENOENT")
+      if (entry.node._tag === "Symlink" && (pending.length > 0 || follow)) {
+        if (++links > MAX_SYMLINKS) return fail("ELOOP")
+        const target = entry.node.target
+        if (target.length === 0) return fail("ENOENT")
+        if (target[0] === SLASH) stack.length = 1
+        const expanded = components(target)
+        if (target[target.length - 1] === SLASH) expanded.push(new Uint8Array([0x2e]))
+        pending.unshift(...expanded)
+        continue
+      }
+      stack.push(entry)
+    }
+    return Effect.succeed(stack)
+  }
+
+  const nodeAt = (path: Uint8Array, follow: boolean) =>
+    Effect.map(resolve(path, follow), (stack) => stack[stack.length - 1].node)
+
+  return {
+    stat: (path) => Effect.map(nodeAt(path, true), statOf),
+    lstat: (path) => Effect.map(nodeAt(path, false), statOf),
+    realPath: (path) =>
+      Effect.map(resolve(path, true), (stack) =>
+        stack.length === 1
+          ? new Uint8Array([SLASH])
+          : new Uint8Array(Buffer.concat(stack.slice(1).flatMap((entry) => [Buffer.from([SLASH]), entry.name])))),
+    readDirectory: (path) =>
+      Effect.flatMap(nodeAt(path, true), (node) =>
+        node._tag === "Directory"
+          ? Effect.succeed(Array.from(node.entries.values(), (entry) => entry.name))
+          : Effect.fail(new FileSystemError({ code: "ENOTDIR", path }))),
+    open: (path) =>
+      Effect.flatMap(nodeAt(path, true), (node) => {
+        // A followed path never ends at a link, so anything not a file is a directory.
+        if (node._tag !== "File") return Effect.fail(new FileSystemError({ code: "EISDIR", path }))
+        const { content } = node
+        let open = true
+        const closed = Effect.fail(new FileSystemError({ code: "EBADF", path }))
+        const file: File = {
+          stat: Effect.suspend(() => (open ? Effect.succeed(statOf(node)) : closed)),
+          read: (buffer, position) =>
+            Effect.suspend(() => {
+              if (!open) return closed
+              const chunk = content.subarray(Math.min(position, content.length), position + buffer.length)
+              buffer.set(chunk)
+              return Effect.succeed(chunk.length)
+            })
+        }
+        return Effect.acquireRelease(Effect.succeed(file), () => Effect.sync(() => (open = false)))
+      })
+  }
+}
+
+/** Provides the in-memory file system of {@link makeTest}, for handlers tested without a disk. */
+export const layerTest = (tree: TreeDirectory): Layer.Layer<FileSystem> => Layer.sync(FileSystem, () => makeTest(tree))

@@ -1,0 +1,532 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as FastCheck from "effect/FastCheck"
+import * as DirectoryListing from "../src/DirectoryListing.js"
+import * as ErrorFormatter from "../src/ErrorFormatter.js"
+import * as FileHandler from "../src/FileHandler.js"
+import * as FileSystem from "../src/FileSystem.js"
+import * as Headers from "../src/Headers.js"
+import * as PyText from "../src/internal/PyText.js"
+import * as Request from "../src/Request.js"
+import * as RequestHandler from "../src/RequestHandler.js"
+import type * as Response from "../src/Response.js"
+
+// 2024-01-02 03:04:05.678 UTC.
+const MTIME = Date.UTC(2024, 0, 2, 3, 4, 5, 678)
+const LAST_MODIFIED = "Tue, 02 Jan 2024 03:04:05 GMT"
+const SECRET = "TOPSECRET-CONTENT"
+const SECRET_NAME = "hidden-name.txt"
+
+const file = (content: string, mtimeMs = MTIME): FileSystem.TreeNode => ({ _tag: "File", content, mtimeMs })
+const link = (target: string): FileSystem.TreeNode => ({ _tag: "Symlink", target })
+
+const tree: FileSystem.TreeDirectory = {
+  srv: {
+    "a.txt": file("hello\n"),
+    sub: { "b.txt": file("bee"), deeper: {} },
+    withindex: { "index.htm": file("htm"), "index.html": file("html") },
+    htmonly: { "index.htm": file("only htm") },
+    dirindex: { "index.html": { "x.txt": "x" }, "index.htm": file("htm wins") },
+    custom: { "home.txt": file("home"), "index.html": file("html") },
+    lst: { "b.txt": file("b"), "we ird&<b>.txt": file(""), A: {}, ln: link("A") },
+    "data.gz": file("gz"),
+    "x.svgz": file("svg"),
+    "Makefile": file("all:"),
+    [PyText.fsDecode(Uint8Array.from([0xe7, 0x77, 0xf0]))]: file("raw name"),
+    "inside.txt": link("sub/b.txt"),
+    "insidedir": link("sub"),
+    "escape.txt": link("../outside/" + SECRET_NAME),
+    "escape-dir": link("../outside"),
+    "abs-escape.txt": link("/outside/" + SECRET_NAME),
+    "indexout": { "index.html": link("/outside/" + SECRET_NAME), "index.htm": file("safe index") },
+    "http:": { h: { sub: {} } },
+    "sibling.txt": link("../srv-other/x.txt"),
+    "sibling-dir": link("/srv-other")
+  },
+  "srv-other": { "x.txt": file(SECRET) },
+  outside: { [SECRET_NAME]: file(SECRET), "index.html": file(SECRET) }
+}
+
+const errors = ErrorFormatter.make()
+
+interface Served {
+  readonly status: number
+  readonly message: string | undefined
+  readonly headers: ReadonlyArray<readonly [string, string]>
+  readonly bodyTag: string
+  readonly body: string
+}
+
+/** Reads the body the way the connection would, in small pieces, before the scope closes the file. */
+const readBody = (body: Response.Body) =>
+  Effect.gen(function*() {
+    switch (body._tag) {
+      case "Empty":
+        return ""
+      case "Bytes":
+        return PyText.latin1(body.bytes)
+      case "File": {
+        const parts: Array<Uint8Array> = []
+        let position = 0
+        while (true) {
+          const buffer = new Uint8Array(5)
+          const n = yield* Effect.orDie(body.file.read(buffer, position))
+          if (n === 0) break
+          parts.push(buffer.subarray(0, n))
+          position += n
+        }
+        assert.strictEqual(position, body.size)
+        return PyText.latin1(Buffer.concat(parts))
+      }
+      case "Stream":
+        return yield* Effect.dieMessage("the file handler does not stream")
+    }
+  })
+
+const serve = (
+  path: string,
+  options: {
+    readonly command?: string
+    readonly headers?: ReadonlyArray<readonly [string, string]>
+    readonly handler?: FileHandler.Options
+    readonly tree?: FileSystem.TreeDirectory
+    readonly fs?: FileSystem.Service
+  } = {}
+): Effect.Effect<Served> =>
+  Effect.scoped(Effect.gen(function*() {
+    const handler = yield* FileHandler.make(options.fs ?? FileSystem.makeTest(options.tree ?? tree), errors, {
+      directory: "/srv",
+      ...options.handler
+    })
+    const request = Request.make({
+      command: options.command ?? "GET",
+      path,
+      headers: Headers.fromFields(options.headers ?? [])
+    })
+    const response = yield* RequestHandler.dispatch(handler, errors, request)
+    return {
+      status: response.status,
+      message: response.message,
+      headers: response.headers,
+      bodyTag: response.body._tag,
+      body: yield* readBody(response.body)
+    }
+  }))
+
+const fileHeaders = (ctype: string, length: number): ReadonlyArray<readonly [string, string]> => [
+  ["Content-type", ctype],
+  ["Content-Length", String(length)],
+  ["Last-Modified", LAST_MODIFIED]
+]
+
+const assertNotFound = (served: Served, message = "File not found", command = "GET") => {
+  const expected = errors.format(command, 404, message)
+  assert.strictEqual(served.status, 404)
+  assert.strictEqual(served.message, message)
+  assert.deepStrictEqual(served.headers, expected.headers)
+  assert.strictEqual(served.body, expected.body._tag === "Bytes" ? PyText.latin1(expected.body.bytes) : "")
+}
+
+const assertFile = (served: Served, content: string, ctype = "text/plain") => {
+  assert.strictEqual(served.status, 200)
+  assert.deepStrictEqual(served.headers, fileHeaders(ctype, Buffer.byteLength(content)))
+  assert.strictEqual(served.bodyTag, "File")
+  assert.strictEqual(served.body, content)
+}
+
+const assertRedirect = (served: Served, location: string) => {
+  assert.strictEqual(served.status, 301)
+  assert.deepStrictEqual(served.headers, [["Location", location], ["Content-Length", "0"]])
+  assert.strictEqual(served.bodyTag, "Empty")
+}
+
+const listing = (displayPath: string, entries: ReadonlyArray<DirectoryListing.Entry>) =>
+  PyText.latin1(DirectoryListing.render({ displayPath, entries }))
+
+describe("FileHandler", () => {
+  describe("files", () => {
+    it.effect("200 with CPython's header order", () =>
+      Effect.gen(function*() {
+        const served = yield* serve("/a.txt")
+        assertFile(served, "hello\n")
+        assert.strictEqual(served.message, undefined)
+      }))
+
+    it.effect("HEAD: the same headers, no body", () =>
+      Effect.gen(function*() {
+        const served = yield* serve("/a.txt", { command: "HEAD" })
+        assert.strictEqual(served.status, 200)
+        assert.deepStrictEqual(served.headers, fileHeaders("text/plain", 6))
+        assert.strictEqual(served.bodyTag, "Empty")
+        assertNotFound(yield* serve("/missing", { command: "HEAD" }), "File not found", "HEAD")
+        assert.strictEqual((yield* serve("/missing", { command: "HEAD" })).bodyTag, "Empty")
+        const list = yield* serve("/lst/", { command: "HEAD" })
+        assert.strictEqual(list.status, 200)
+        assert.deepStrictEqual(list.headers, (yield* serve("/lst/")).headers)
+        assert.strictEqual(list.bodyTag, "Empty")
+      }))
+
+    it.effect("missing, trailing slash on a file, query and fragment ignored", () =>
+      Effect.gen(function*() {
+        assertNotFound(yield* serve("/missing.txt"))
+        assertNotFound(yield* serve("/sub/missing/deeper.txt"))
+        assertNotFound(yield* serve("/a.txt/"))
+        assertNotFound(yield* serve("/a.txt%2f"))
+        assertNotFound(yield* serve("/a.txt/x"))
+        assertNotFound(yield* serve("/a.txt;p"))
+        assertFile(yield* serve("/a.txt?x=1#frag"), "hello\n")
+        assertFile(yield* serve("/a.txt#frag?x"), "hello\n")
+        assertFile(yield* serve("/sub/b.txt"), "bee")
+      }))
+
+    it.effect("other methods: 501", () =>
+      Effect.gen(function*() {
+        const served = yield* serve("/a.txt", { command: "POST" })
+        assert.strictEqual(served.status, 501)
+        assert.strictEqual(served.message, "Unsupported method ('POST')")
+        assert.strictEqual((yield* serve("/a.txt", { command: "get" })).status, 501)
+      }))
+  })
+
+  describe("directories", () => {
+    it.effect("without a trailing slash: 301, query and fragment kept", () =>
+      Effect.gen(function*() {
+        assertRedirect(yield* serve("/sub"), "/sub/")
+        assertRedirect(yield* serve("/sub?x=1"), "/sub/?x=1")
+        assertRedirect(yield* serve("/sub?x=1#frag"), "/sub/?x=1#frag")
+        assertRedirect(yield* serve("/sub?"), "/sub/")
+        assertRedirect(yield* serve("/sub/deeper"), "/sub/deeper/")
+        assertRedirect(yield* serve("/insidedir"), "/insidedir/")
+        assertRedirect(yield* serve("/a.txt/../sub"), "/a.txt/../sub/")
+        assertRedirect(yield* serve("sub?q=1"), "sub/?q=1")
+        assertRedirect(yield* serve("http://h/sub"), "http://h/sub/")
+        assertRedirect(yield* serve("http://h/sub?q"), "http://h/sub/?q")
+        // HEAD redirects the same way.
+        assertRedirect(yield* serve("/sub", { command: "HEAD" }), "/sub/")
+      }))
+
+    it.effect("a path ending in %2f is not redirected", () =>
+      Effect.gen(function*() {
+        for (const path of ["/sub%2f", "/sub%2F"]) {
+          const served = yield* serve(path)
+          assert.strictEqual(served.status, 200, path)
+          assert.include(served.body, "<li><a href=\"b.txt\">b.txt</a></li>")
+        }
+      }))
+
+    it.effect("D6: a redirect never becomes protocol-relative", () =>
+      Effect.gen(function*() {
+        const served = yield* serve("/\\evil/..%2fsub")
+        assert.strictEqual(served.status, 301)
+        const location = served.headers[0][1]
+        assert.strictEqual(location, "/%5Cevil/..%2fsub/")
+        assert.match(location, /^\/[^/\\]/)
+        assert.notInclude(location, "\\")
+        assert.strictEqual(FileHandler.redirectLocation("/\\\\evil.com/%2e%2e/sub"), "/%5C%5Cevil.com/%2e%2e/sub/")
+        assert.strictEqual(FileHandler.redirectLocation("//evil.com/sub"), "/evil.com/sub/")
+        assert.strictEqual(FileHandler.redirectLocation("/evil.com/%2e%2e/sub"), "/evil.com/%2e%2e/sub/")
+        assert.strictEqual(FileHandler.redirectLocation("/sub/"), undefined)
+      }))
+
+    it.effect("index.html before index.htm; a directory named index.html is skipped", () =>
+      Effect.gen(function*() {
+        assertFile(yield* serve("/withindex/"), "html", "text/html")
+        assertFile(yield* serve("/htmonly/"), "only htm", "text/html")
+        assertFile(yield* serve("/dirindex/"), "htm wins", "text/html")
+        assertFile(yield* serve("/withindex/?x#y"), "html", "text/html")
+        assertRedirect(yield* serve("/withindex"), "/withindex/")
+      }))
+
+    it.effect("custom index pages", () =>
+      Effect.gen(function*() {
+        assertFile(yield* serve("/custom/", { handler: { indexPages: ["home.txt"] } }), "home")
+        assertFile(yield* serve("/custom/"), "html", "text/html")
+        const none = yield* serve("/withindex/", { handler: { indexPages: [] } })
+        assert.strictEqual(none.status, 200)
+        assert.include(none.body, "Directory listing for /withindex/")
+      }))
+
+    it.effect("the listing page: exact body, text/html with charset, no Last-Modified", () =>
+      Effect.gen(function*() {
+        const served = yield* serve("/lst/?q=1")
+        const body = listing("/lst/", [
+          { name: "b.txt", isDirectory: false, isSymbolicLink: false },
+          { name: "we ird&<b>.txt", isDirectory: false, isSymbolicLink: false },
+          { name: "A", isDirectory: true, isSymbolicLink: false },
+          { name: "ln", isDirectory: true, isSymbolicLink: true }
+        ])
+        assert.strictEqual(served.status, 200)
+        assert.strictEqual(served.bodyTag, "Bytes")
+        assert.strictEqual(served.body, body)
+        assert.deepStrictEqual(served.headers, [
+          ["Content-type", "text/html; charset=utf-8"],
+          ["Content-Length", String(body.length)]
+        ])
+        assert.include(
+          served.body,
+          "<ul>\n<li><a href=\"A/\">A/</a></li>\n<li><a href=\"b.txt\">b.txt</a></li>\n" +
+            "<li><a href=\"ln/\">ln@</a></li>\n<li><a href=\"we%20ird%26%3Cb%3E.txt\">we ird&amp;&lt;b&gt;.txt</a></li>\n</ul>"
+        )
+        // If-Modified-Since does not apply to listings.
+        const conditional = yield* serve("/lst/", { headers: [["If-Modified-Since", "Fri, 01 Jan 9999 00:00:00 GMT"]] })
+        assert.strictEqual(conditional.status, 200)
+      }))
+
+    it.effect("the listing's title shows the request path; undecodable names keep their bytes", () =>
+      Effect.gen(function*() {
+        const root = yield* serve("/")
+        assert.include(root.body, "<title>Directory listing for /</title>")
+        assert.include(root.body, "<li><a href=\"%ED%B3%A7w%ED%B3%B0\">\xe7w\xf0</a></li>")
+        assert.include(root.body, "<li><a href=\"escape.txt\">escape.txt@</a></li>")
+        assert.include(root.body, "<li><a href=\"escape-dir/\">escape-dir@</a></li>")
+        assert.include((yield* serve("/sub//deeper/")).body, "Directory listing for /sub//deeper/")
+        assert.include((yield* serve("/%73ub/")).body, "Directory listing for /sub/")
+      }))
+  })
+
+  describe("paths", () => {
+    it.effect("`..`, `%2e%2e` and `%2f` never escape the directory", () =>
+      Effect.gen(function*() {
+        assertFile(yield* serve("/sub/..%2f..%2f..%2fa.txt"), "hello\n")
+        assertFile(yield* serve("/../../a.txt"), "hello\n")
+        assertFile(yield* serve("/%2e%2e/%2E%2E/a.txt"), "hello\n")
+        assertFile(yield* serve("/sub/./../sub/b.txt"), "bee")
+        assertNotFound(yield* serve("/../outside/" + SECRET_NAME))
+        assertNotFound(yield* serve("/%2e%2e%2foutside%2f" + SECRET_NAME))
+        assertNotFound(yield* serve("/..\\outside\\" + SECRET_NAME))
+      }))
+
+    it.effect("D7: %00 and undecodable surrogates are 404; escaped raw bytes name the file", () =>
+      Effect.gen(function*() {
+        assertNotFound(yield* serve("/a.txt%00"))
+        assertNotFound(yield* serve("/%00"))
+        assertNotFound(yield* serve("/%ed%a0%80"))
+        assertNotFound(yield* serve("/%ed%b0%80"))
+        assertNotFound(yield* serve("/%ff"))
+        assertFile(yield* serve("/%ED%B3%A7w%ED%B3%B0"), "raw name", "application/octet-stream")
+      }))
+
+    it.effect("D5: a symlink leaving the directory is answered as missing", () =>
+      Effect.gen(function*() {
+        assertNotFound(yield* serve("/escape.txt"))
+        assertNotFound(yield* serve("/abs-escape.txt"))
+        assertNotFound(yield* serve("/escape-dir/"))
+        assertNotFound(yield* serve("/escape-dir"))
+        assertNotFound(yield* serve("/escape-dir/" + SECRET_NAME))
+        assertNotFound(yield* serve("/escape.txt", { command: "HEAD" }), "File not found", "HEAD")
+        // `/srv-other` shares a prefix with `/srv` but is not inside it.
+        assertNotFound(yield* serve("/sibling.txt"))
+        assertNotFound(yield* serve("/sibling-dir/x.txt"))
+        assertNotFound(yield* serve("/sibling-dir"))
+        // An index page leading outside is skipped like a missing one.
+        assertFile(yield* serve("/indexout/"), "safe index", "text/html")
+      }))
+
+    it.effect("D5: symlinks inside the directory are served", () =>
+      Effect.gen(function*() {
+        assertFile(yield* serve("/inside.txt"), "bee")
+        assertFile(yield* serve("/insidedir/b.txt"), "bee")
+        assert.include((yield* serve("/insidedir/")).body, "Directory listing for /insidedir/")
+      }))
+
+    it.effect("D5: followSymlinks serves what the links lead to (CPython)", () =>
+      Effect.gen(function*() {
+        const handler = { followSymlinks: true }
+        assertFile(yield* serve("/escape.txt", { handler }), SECRET)
+        assertFile(yield* serve("/abs-escape.txt", { handler }), SECRET)
+        assertRedirect(yield* serve("/escape-dir", { handler }), "/escape-dir/")
+        assertFile(yield* serve("/escape-dir/", { handler }), SECRET, "text/html")
+        assertFile(yield* serve("/indexout/", { handler }), SECRET, "text/html")
+      }))
+
+    it.effect("a root that does not exist: every request is 404", () =>
+      Effect.gen(function*() {
+        assertNotFound(yield* serve("/a.txt", { handler: { directory: "/nowhere" } }))
+        assertNotFound(yield* serve("/", { handler: { directory: "/nowhere" } }))
+      }))
+
+    it.effect("a root reached through a symlink still serves its files", () =>
+      Effect.gen(function*() {
+        const linked = { ...tree, www: link("srv") }
+        assertFile(yield* serve("/a.txt", { tree: linked, handler: { directory: "/www" } }), "hello\n")
+        assertFile(yield* serve("/inside.txt", { tree: linked, handler: { directory: "/www/" } }), "bee")
+        assertNotFound(yield* serve("/escape.txt", { tree: linked, handler: { directory: "/www" } }))
+      }))
+  })
+
+  describe("file-system failures", () => {
+    const base = FileSystem.makeTest(tree)
+    const denied = (path: Uint8Array) => Effect.fail(new FileSystem.FileSystemError({ code: "EACCES", path }))
+
+    it.effect("a directory that cannot be read: 404 No permission to list directory", () =>
+      Effect.gen(function*() {
+        const fs: FileSystem.Service = { ...base, readDirectory: denied }
+        assertNotFound(yield* serve("/lst/", { fs }), "No permission to list directory")
+        assertFile(yield* serve("/withindex/", { fs }), "html", "text/html")
+      }))
+
+    it.effect("a file that cannot be opened: 404 File not found", () =>
+      Effect.gen(function*() {
+        assertNotFound(yield* serve("/a.txt", { fs: { ...base, open: denied } }))
+      }))
+
+    it.effect("a file replaced by a directory between stat and open: 404, not a directory's size", () =>
+      Effect.gen(function*() {
+        // The open file turns out to be a directory (Linux opens those read-only without complaint).
+        const fs: FileSystem.Service = {
+          ...base,
+          open: (path) =>
+            Effect.map(base.open(path), (opened) => ({
+              ...opened,
+              stat: Effect.succeed<FileSystem.Stat>({ type: "Directory", size: 4096, mtimeMs: MTIME })
+            }))
+        }
+        assertNotFound(yield* serve("/a.txt", { fs }))
+      }))
+  })
+
+  describe("the root is looked up on every request", () => {
+    // A file system whose contents can be swapped under a handler that is already built.
+    const switchable = (initial: FileSystem.TreeDirectory) => {
+      let current = FileSystem.makeTest(initial)
+      const fs: FileSystem.Service = {
+        stat: (path) => current.stat(path),
+        lstat: (path) => current.lstat(path),
+        realPath: (path) => current.realPath(path),
+        readDirectory: (path) => current.readDirectory(path),
+        open: (path) => current.open(path)
+      }
+      return { fs, swap: (next: FileSystem.TreeDirectory) => void (current = FileSystem.makeTest(next)) }
+    }
+    const get = (handler: RequestHandler.Service, path: string) =>
+      Effect.scoped(Effect.flatMap(
+        RequestHandler.dispatch(handler, errors, Request.make({ path })),
+        (response) => Effect.map(readBody(response.body), (body) => [response.status, body] as const)
+      ))
+
+    it.effect("a symlinked root switched to a new release serves the new release", () =>
+      Effect.gen(function*() {
+        const releases = { v1: { "a.txt": "one" }, v2: { "a.txt": "two" } }
+        const { fs, swap } = switchable({ releases, current: link("releases/v1") })
+        const handler = yield* FileHandler.make(fs, errors, { directory: "/current" })
+        assert.deepStrictEqual(yield* get(handler, "/a.txt"), [200, "one"])
+        swap({ releases, current: link("releases/v2") })
+        assert.deepStrictEqual(yield* get(handler, "/a.txt"), [200, "two"])
+      }))
+
+    it.effect("a root created after start is served", () =>
+      Effect.gen(function*() {
+        const { fs, swap } = switchable({})
+        const handler = yield* FileHandler.make(fs, errors, { directory: "/srv" })
+        assert.strictEqual((yield* get(handler, "/a.txt"))[0], 404)
+        swap(tree)
+        assert.deepStrictEqual(yield* get(handler, "/a.txt"), [200, "hello\n"])
+      }))
+  })
+
+  describe("If-Modified-Since", () => {
+    const ims = (value: string, extra: ReadonlyArray<readonly [string, string]> = []) =>
+      serve("/a.txt", { headers: [["If-Modified-Since", value], ...extra] })
+
+    const assertNotModified = (served: Served) => {
+      assert.strictEqual(served.status, 304)
+      assert.deepStrictEqual(served.headers, [])
+      assert.strictEqual(served.bodyTag, "Empty")
+    }
+
+    it.effect("equal or later: 304 with no headers of its own", () =>
+      Effect.gen(function*() {
+        assertNotModified(yield* ims(LAST_MODIFIED))
+        assertNotModified(yield* ims("Tue, 02 Jan 2024 03:04:06 GMT"))
+        assertNotModified(yield* ims("Wed, 03 Jan 2024 00:00:00 GMT"))
+        assertNotModified(yield* ims("Tue, 02 Jan 2024 03:04:05 +0000"))
+        assertNotModified(yield* ims("Tue, 02 Jan 2024 03:04:05 -0000"))
+        assertNotModified(yield* ims("Tue, 02 Jan 2024 03:04:05"))
+        assertNotModified(yield* ims("Tuesday, 02-Jan-24 03:04:05 GMT"))
+        assertNotModified(yield* ims("Tue Jan  2 03:04:05 2024"))
+        assertNotModified(yield* serve("/a.txt", { command: "HEAD", headers: [["If-Modified-Since", LAST_MODIFIED]] }))
+      }))
+
+    it.effect("earlier, If-None-Match, a non-UTC offset or garbage: 200", () =>
+      Effect.gen(function*() {
+        assertFile(yield* ims("Tue, 02 Jan 2024 03:04:04 GMT"), "hello\n")
+        assertFile(yield* ims(LAST_MODIFIED, [["If-None-Match", "*"]]), "hello\n")
+        assertFile(yield* ims(LAST_MODIFIED, [["If-None-Match", ""]]), "hello\n")
+        assertFile(yield* ims("Tue, 02 Jan 2024 05:04:05 +0100"), "hello\n")
+        assertFile(yield* ims("Tue, 02 Jan 2024 03:04:05 EST"), "hello\n")
+        assertFile(yield* ims("garbage"), "hello\n")
+        assertFile(yield* ims(""), "hello\n")
+        assertFile(yield* ims("Tue, 32 Jan 2024 03:04:05 GMT"), "hello\n")
+      }))
+  })
+
+  describe("content types", () => {
+    it.effect("extensions_map first, then the MIME table; the encoding is dropped", () =>
+      Effect.gen(function*() {
+        assertFile(yield* serve("/data.gz"), "gz", "application/gzip")
+        assertFile(yield* serve("/x.svgz"), "svg", "image/svg+xml")
+        assertFile(yield* serve("/Makefile"), "all:", "application/octet-stream")
+        const extensionsMap = new Map([[".txt", "text/x-custom"]])
+        assertFile(yield* serve("/a.txt", { handler: { extensionsMap } }), "hello\n", "text/x-custom")
+        // An index page gets the type of its own name.
+        assertFile(yield* serve("/custom/", { handler: { indexPages: ["home.txt"], extensionsMap } }), "home", "text/x-custom")
+      }))
+  })
+
+  describe("layer", () => {
+    it.effect("FileHandler.layer over FileSystem.layerTest", () =>
+      Effect.gen(function*() {
+        const handler = yield* RequestHandler.RequestHandler
+        const response = yield* RequestHandler.dispatch(handler, errors, Request.make({ path: "/a.txt" }))
+        assert.strictEqual(response.status, 200)
+        assert.strictEqual(yield* readBody(response.body), "hello\n")
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(FileHandler.layer({ directory: "/srv" })),
+        Effect.provide(FileSystem.layerTest(tree)),
+        Effect.provide(ErrorFormatter.layer)
+      ))
+  })
+})
+
+// ---------------------------------------------------------------------------
+// Properties
+// ---------------------------------------------------------------------------
+
+const segment = FastCheck.oneof(
+  FastCheck.constantFrom(
+    "..", ".", "%2e%2e", "%2E%2e", "%2e", ".%2e", "%2f", "%2F", "%5c", "%5C", "\\", "", "a", "a.txt", "sub", "%00",
+    "é", "日本", "\ud83d\ude00", "%ff", "%ed%a0%80", "%ed%b3%a7", "%", "%2", "?", "#", "..%2f..", "%2e%2e%2f%2e%2e",
+    "escape.txt", "escape-dir", "abs-escape.txt", "indexout", "insidedir", "outside", SECRET_NAME, "index.html", "http:"
+  ),
+  FastCheck.string({ maxLength: 4 })
+)
+
+const requestPath = FastCheck.tuple(
+  FastCheck.constantFrom("/", "", "//", "http://h/"),
+  FastCheck.array(segment, { maxLength: 8 }),
+  FastCheck.constantFrom("", "/", "?q", "#f", "%2f")
+).map(([head, parts, tail]) => head + parts.join("/") + tail)
+
+describe("FileHandler properties", () => {
+  it.prop("translatePath stays under the directory", [requestPath], ([path]) => {
+    const translated = FileHandler.translatePath("/srv", path)
+    if (translated.bytes === undefined) return
+    assert.isTrue(translated.text === "/srv" || translated.text.startsWith("/srv/"), translated.text)
+    for (const part of translated.text.slice("/srv".length).split("/")) {
+      assert.notStrictEqual(part, "..")
+      assert.notStrictEqual(part, ".")
+    }
+    assert.isFalse(translated.bytes.includes(0))
+    assert.deepStrictEqual(translated.bytes, PyText.fsEncode(translated.text))
+  })
+
+  it.effect.prop("GET and HEAD never reveal a file outside the directory", [requestPath, FastCheck.boolean()], ([path, head]) =>
+    Effect.gen(function*() {
+      const served = yield* serve(path, { command: head ? "HEAD" : "GET" })
+      assert.notInclude(served.body, SECRET, path)
+      assert.notInclude(served.body, `>${SECRET_NAME}</a>`, path)
+      for (const [, value] of served.headers) assert.notInclude(value, SECRET, path)
+      assert.include([200, 301, 304, 404], served.status, path)
+    }))
+})
