@@ -4,8 +4,10 @@
  * parser; each request runs as one handler Effect; pipelined requests are answered in order.
  */
 import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
 import type * as AccessLog from "./AccessLog.js"
 import * as AccessLogFns from "./AccessLog.js"
@@ -55,12 +57,17 @@ const enum Phase {
   Closed
 }
 
-/** Serves one accepted socket until either side closes it; `onClose` runs once at the end. */
-export const handle = (socket: Listener.Socket, env: Env, onClose?: () => void): void => {
-  new Connection(socket, env, onClose)
+/** A running connection, as the server sees it. */
+export interface Handle {
+  /** Graceful stop (CONTRACT D9): an idle connection closes now, a busy one after its current response. */
+  readonly shutdown: () => void
 }
 
-class Connection {
+/** Serves one accepted socket until either side closes it; `onClose` runs once at the end. */
+export const handle = (socket: Listener.Socket, env: Env, onClose?: () => void): Handle =>
+  new Connection(socket, env, onClose)
+
+class Connection implements Handle {
   private phase = Phase.Head
   private buf: Buffer = EMPTY
   private start = 0
@@ -79,6 +86,10 @@ class Connection {
   private discarded = 0
   private drainWaiter: (() => void) | undefined
   private lingerTimer: ReturnType<typeof setTimeout> | undefined
+  /** The head or keep-alive timer (CONTRACT D4), a fiber sleeping on Effect's clock. */
+  private timer: Fiber.RuntimeFiber<void, never> | undefined
+  private waitingIdle = false
+  private draining = false
   private readonly client: string
   private readonly clientAddress: readonly [string, number]
   private readonly server: string
@@ -96,6 +107,47 @@ class Connection {
     socket.on("drain", () => this.onDrain())
     socket.on("error", () => {})
     socket.on("close", () => this.onSocketClose())
+    this.armTimer(false)
+  }
+
+  shutdown(): void {
+    this.draining = true
+    if (this.phase === Phase.Head) this.close()
+    else this.closeAfter = true
+  }
+
+  // ---- timeouts (CONTRACT D4) ----------------------------------------------------------------
+
+  /** Waits for a head: the keep-alive timeout while idle between requests, else the head timeout. */
+  private armTimer(idle: boolean): void {
+    this.disarmTimer()
+    this.waitingIdle = idle
+    const duration = idle ? this.env.config.keepAliveTimeout : this.env.config.headerTimeout
+    if (!Duration.isFinite(duration)) return
+    const timer = this.env.run(Effect.zipRight(
+      Effect.sleep(duration),
+      Effect.sync(() => {
+        if (this.timer === timer) this.onTimeout()
+      })
+    ))
+    this.timer = timer
+  }
+
+  private disarmTimer(): void {
+    const timer = this.timer
+    this.timer = undefined
+    timer?.unsafeInterruptAsFork(FiberId.none)
+  }
+
+  private onTimeout(): void {
+    this.timer = undefined
+    if (this.phase !== Phase.Head) return
+    // Nothing received: just close. A partial head: 408 and close.
+    if (this.len === 0) return this.close()
+    this.consume(this.len)
+    this.closeAfter = true
+    const exchange: Exchange = { command: undefined, requestVersion: "", requestline: "" }
+    this.runExchange(exchange, Effect.succeed(this.env.errors.format(undefined, 408)))
   }
 
   // ---- input -------------------------------------------------------------------------------
@@ -108,8 +160,12 @@ class Connection {
     } else {
       this.append(chunk)
     }
-    if (this.phase === Phase.Head) this.processHead()
-    else if (this.len > this.env.config.maxHeadBytes) this.pause()
+    if (this.phase === Phase.Head) {
+      if (this.waitingIdle && this.len > 0) this.armTimer(false)
+      this.processHead()
+    } else if (this.len > this.env.config.maxHeadBytes) {
+      this.pause()
+    }
   }
 
   private onEnd(): void {
@@ -186,6 +242,7 @@ class Connection {
       case "Empty":
         return this.close()
       case "Failure": {
+        this.disarmTimer()
         this.consume(this.len)
         this.closeAfter = true
         const exchange: Exchange = result
@@ -193,6 +250,7 @@ class Connection {
         return this.runExchange(exchange, Effect.succeed(response))
       }
       case "Success": {
+        this.disarmTimer()
         this.consume(result.consumed)
         this.progress = RequestParser.initial
         return this.startRequest(result.head)
@@ -255,6 +313,7 @@ class Connection {
         this.discarding = false
         // onData goes on with the bytes after the body.
         this.phase = Phase.Head
+        this.armTimer(true)
       } else if (this.discarded > DISCARD_LIMIT) {
         this.close()
       }
@@ -422,7 +481,7 @@ class Connection {
   private requestDone(): void {
     if (this.phase !== Phase.Busy) return
     this.failBodyReader("Aborted")
-    if (this.closeAfter || this.eof) return this.close()
+    if (this.closeAfter || this.eof || this.draining) return this.close()
     const body = this.body
     if (body !== undefined && !body.done) {
       const expected = body.expected
@@ -435,7 +494,13 @@ class Connection {
       return
     }
     this.body = undefined
+    this.enterHead()
+  }
+
+  /** Between requests: wait for the next head, which may already be buffered (pipelining). */
+  private enterHead(): void {
     this.phase = Phase.Head
+    this.armTimer(this.len === 0)
     this.resume()
     this.processHead()
   }
@@ -446,6 +511,7 @@ class Connection {
   private close(): void {
     if (this.phase >= Phase.Closing) return
     this.phase = Phase.Closing
+    this.disarmTimer()
     this.body = undefined
     this.consume(this.len)
     this.resume()
@@ -463,6 +529,7 @@ class Connection {
   private onSocketClose(): void {
     if (this.phase === Phase.Closed) return
     this.phase = Phase.Closed
+    this.disarmTimer()
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer)
     this.failBodyReader("Aborted")
     this.onDrain()

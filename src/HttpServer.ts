@@ -29,7 +29,10 @@ export type Requirements =
   | AccessLog.AccessLog
   | ErrorFormatter.ErrorFormatter
 
-/** Serves until interrupted; on interruption it stops accepting and closes every open connection. */
+/**
+ * Serves until interrupted. Interruption is a graceful stop (CONTRACT D9): no new connections, idle
+ * ones closed, responses in flight finished within `ServerConfig.shutdownGrace`, the rest cut.
+ */
 export const serve = (options: Options = {}): Effect.Effect<never, never, Requirements> =>
   Effect.gen(function*() {
     const listener = yield* Listener.Listener
@@ -41,13 +44,15 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
       log: yield* AccessLog.AccessLog,
       run: Runtime.runFork(runtime)
     }
-    const open = new Set<Listener.Socket>()
+    const open = new Map<Listener.Socket, Connection.Handle>()
+    let allClosed: (() => void) | undefined
     const start = (socket: Listener.Socket) => {
-      open.add(socket)
-      Connection.handle(socket, env, () => {
+      const connection = Connection.handle(socket, env, () => {
         open.delete(socket)
+        if (open.size === 0) allClosed?.()
         if (options.mode === "serial") next()
       })
+      if (!socket.destroyed) open.set(socket, connection)
     }
     const waiting: Array<Listener.Socket> = []
     const next = () => {
@@ -64,11 +69,21 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
         waiting.push(socket)
       }
       : start
-    return yield* listener.accept(onSocket).pipe(
-      Effect.ensuring(Effect.sync(() => {
-        for (const socket of [...open, ...waiting.splice(0)]) socket.destroy()
-      }))
-    )
+
+    // CONTRACT D9: stop accepting, let responses in flight finish within the grace period, then cut.
+    const shutdown = Effect.gen(function*() {
+      yield* listener.stop
+      for (const socket of waiting.splice(0)) socket.destroy()
+      for (const connection of open.values()) connection.shutdown()
+      if (open.size > 0) {
+        // Finalizers run uninterruptibly; the wait must be interruptible for the timeout to end it.
+        yield* Effect.interruptible(Effect.async<void>((resume) => {
+          allClosed = () => resume(Effect.void)
+        })).pipe(Effect.timeout(env.config.shutdownGrace), Effect.ignore)
+      }
+      for (const socket of open.keys()) socket.destroy()
+    })
+    return yield* listener.accept(onSocket).pipe(Effect.ensuring(shutdown))
   })
 
 /** The server as a layer: it serves in the background for as long as the layer is in use. */

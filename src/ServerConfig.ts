@@ -23,6 +23,8 @@ export interface Service {
   readonly headerTimeout: Duration.Duration
   /** Time an idle persistent connection is kept open (CONTRACT D4). */
   readonly keepAliveTimeout: Duration.Duration
+  /** Time in-flight responses get to finish when the server stops (CONTRACT D9). */
+  readonly shutdownGrace: Duration.Duration
 }
 
 /** Options for {@link make}: every field optional, defaults are CPython's (and the contract's). */
@@ -35,6 +37,7 @@ export interface Options {
   readonly maxHeadBytes?: number | undefined
   readonly headerTimeout?: Duration.DurationInput | undefined
   readonly keepAliveTimeout?: Duration.DurationInput | undefined
+  readonly shutdownGrace?: Duration.DurationInput | undefined
 }
 
 /** The service tag. */
@@ -49,7 +52,8 @@ export const defaults: Service = {
   maxHeaders: 100,
   maxHeadBytes: 1024 * 1024,
   headerTimeout: Duration.seconds(30),
-  keepAliveTimeout: Duration.seconds(15)
+  keepAliveTimeout: Duration.seconds(15),
+  shutdownGrace: Duration.seconds(5)
 }
 
 /** Builds a config from options, filling in the defaults. */
@@ -63,7 +67,8 @@ export const make = (options: Options = {}): Service => ({
   headerTimeout: options.headerTimeout === undefined ? defaults.headerTimeout : Duration.decode(options.headerTimeout),
   keepAliveTimeout: options.keepAliveTimeout === undefined
     ? defaults.keepAliveTimeout
-    : Duration.decode(options.keepAliveTimeout)
+    : Duration.decode(options.keepAliveTimeout),
+  shutdownGrace: options.shutdownGrace === undefined ? defaults.shutdownGrace : Duration.decode(options.shutdownGrace)
 })
 
 /** `Server` header value (`version_string()`). */
@@ -74,7 +79,8 @@ export const layer = (options: Options = {}): Layer.Layer<ServerConfig> => Layer
 
 /**
  * Reads the config from Effect `Config` (environment variables by default):
- * `HTTPD_PROTOCOL`, `HTTPD_SERVER_VERSION`, `HTTPD_HEADER_TIMEOUT`, `HTTPD_KEEP_ALIVE_TIMEOUT` (durations such as `30 seconds`),
+ * `HTTPD_PROTOCOL`, `HTTPD_SERVER_VERSION`, `HTTPD_HEADER_TIMEOUT`, `HTTPD_KEEP_ALIVE_TIMEOUT`, `HTTPD_SHUTDOWN_GRACE`
+ * (durations such as `30 seconds`),
  * `HTTPD_MAX_LINE_BYTES`, `HTTPD_MAX_HEADERS`, `HTTPD_MAX_HEAD_BYTES`.
  */
 export const layerConfig: Layer.Layer<ServerConfig, import("effect/ConfigError").ConfigError> = Layer.effect(
@@ -87,7 +93,8 @@ export const layerConfig: Layer.Layer<ServerConfig, import("effect/ConfigError")
       maxHeaders: Config.option(Config.integer("HTTPD_MAX_HEADERS")),
       maxHeadBytes: Config.option(Config.integer("HTTPD_MAX_HEAD_BYTES")),
       headerTimeout: Config.option(Config.duration("HTTPD_HEADER_TIMEOUT")),
-      keepAliveTimeout: Config.option(Config.duration("HTTPD_KEEP_ALIVE_TIMEOUT"))
+      keepAliveTimeout: Config.option(Config.duration("HTTPD_KEEP_ALIVE_TIMEOUT")),
+      shutdownGrace: Config.option(Config.duration("HTTPD_SHUTDOWN_GRACE"))
     }),
     (c) =>
       make({
@@ -97,7 +104,8 @@ export const layerConfig: Layer.Layer<ServerConfig, import("effect/ConfigError")
         maxHeaders: optional(c.maxHeaders),
         maxHeadBytes: optional(c.maxHeadBytes),
         headerTimeout: optional(c.headerTimeout),
-        keepAliveTimeout: optional(c.keepAliveTimeout)
+        keepAliveTimeout: optional(c.keepAliveTimeout),
+        shutdownGrace: optional(c.shutdownGrace)
       })
   )
 )

@@ -11,6 +11,8 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Fiber from "effect/Fiber"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -32,11 +34,23 @@ const describe = {
   directory: "serve this directory (default: current directory)",
   protocol: "conform to this HTTP version (default: HTTP/1.0)",
   followSymlinks: "serve files whose real path leaves the directory (default: such links are not served)",
-  cgi: "run as CGI server (not available in this version yet)"
+  cgi: "run as CGI server (not available in this version yet)",
+  headerTimeout: "seconds a request head may take to arrive (default: 30)",
+  keepAliveTimeout: "seconds an idle persistent connection is kept open (default: 15)",
+  cgiTimeout: "seconds a CGI script may run (default: 60)",
+  shutdownGrace: "seconds in-flight responses get to finish on SIGINT/SIGTERM (default: 5)"
 } as const
 
-const usage =
-  `usage: ${prog} [-h] [--version] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--follow-symlinks] [--cgi] [port]`
+// The contract's timing flags (CONTRACT D4, D9, D10): name, help text, default in seconds.
+const timings = {
+  headerTimeout: ["header-timeout", describe.headerTimeout, 30],
+  keepAliveTimeout: ["keep-alive-timeout", describe.keepAliveTimeout, 15],
+  cgiTimeout: ["cgi-timeout", describe.cgiTimeout, 60],
+  shutdownGrace: ["shutdown-grace", describe.shutdownGrace, 5]
+} as const
+
+const usage = `usage: ${prog} [-h] [--version] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--follow-symlinks] [--cgi]
+                    [--header-timeout S] [--keep-alive-timeout S] [--cgi-timeout S] [--shutdown-grace S] [port]`
 
 const help = `${usage}
 
@@ -56,6 +70,11 @@ options:
                         ${describe.protocol}
   --follow-symlinks     ${describe.followSymlinks}
   --cgi                 ${describe.cgi}
+  --header-timeout S    ${describe.headerTimeout}
+  --keep-alive-timeout S
+                        ${describe.keepAliveTimeout}
+  --cgi-timeout S       ${describe.cgiTimeout}
+  --shutdown-grace S    ${describe.shutdownGrace}
 `
 
 // Options that take a value, by every name they answer to, with argparse's name for them in errors.
@@ -65,8 +84,15 @@ const valueFlags: Readonly<Record<string, string>> = {
   "-d": "-d/--directory",
   "--directory": "-d/--directory",
   "-p": "-p/--protocol",
-  "--protocol": "-p/--protocol"
+  "--protocol": "-p/--protocol",
+  "--header-timeout": "--header-timeout",
+  "--keep-alive-timeout": "--keep-alive-timeout",
+  "--cgi-timeout": "--cgi-timeout",
+  "--shutdown-grace": "--shutdown-grace"
 }
+
+const seconds = ([name, description]: readonly [string, string, number]) =>
+  Options.text(name).pipe(Options.withPseudoName("S"), Options.withDescription(description), Options.optional)
 
 const command = Descriptor.make(
   prog,
@@ -90,7 +116,11 @@ const command = Descriptor.make(
       Options.withDefault("HTTP/1.0")
     ),
     followSymlinks: Options.boolean("follow-symlinks").pipe(Options.withDescription(describe.followSymlinks)),
-    cgi: Options.boolean("cgi").pipe(Options.withDescription(describe.cgi))
+    cgi: Options.boolean("cgi").pipe(Options.withDescription(describe.cgi)),
+    headerTimeout: seconds(timings.headerTimeout),
+    keepAliveTimeout: seconds(timings.keepAliveTimeout),
+    cgiTimeout: seconds(timings.cgiTimeout),
+    shutdownGrace: seconds(timings.shutdownGrace)
   }),
   // Text, not integer: the port is checked below so that errors read like argparse's, and so that an
   // unknown flag (which @effect/cli hands to the positional argument) can be told apart from a bad port.
@@ -116,6 +146,10 @@ interface ServeOptions {
   readonly protocol: string
   readonly followSymlinks: boolean
   readonly cgi: boolean
+  readonly headerTimeout: number
+  readonly keepAliveTimeout: number
+  readonly cgiTimeout: number
+  readonly shutdownGrace: number
 }
 
 /** A command-line mistake: argparse prints the usage and `<prog>: error: <message>`, exit status 2. */
@@ -171,6 +205,14 @@ const unplaced = (extra: ReadonlyArray<string>): UsageError => {
   return usageError(`unrecognized arguments: ${extra.join(" ")}`)
 }
 
+/** A duration in seconds: a positive decimal number, as argparse's `type=float` would take it. */
+const parseSeconds = (name: string, text: string | undefined, fallback: number): number | UsageError => {
+  if (text === undefined) return fallback
+  const value = /^\s*\d+(\.\d*)?\s*$|^\s*\.\d+\s*$/.test(text) ? Number(text) : NaN
+  if (Number.isNaN(value)) return usageError(`argument --${name}: invalid float value: '${text}'`)
+  return value > 0 ? value : usageError(`argument --${name}: must be greater than 0`)
+}
+
 const parsePort = (text: string): number | UsageError => {
   if (!/^\s*[+-]?\d+\s*$/.test(text)) return usageError(`argument port: invalid int value: '${text}'`)
   const port = Number(text)
@@ -204,6 +246,13 @@ const parse = (argv: ReadonlyArray<string>): Effect.Effect<Invocation, UsageErro
       if (extra.length > 0) return Effect.fail(unplaced(extra))
       const port = portText === undefined ? 8000 : parsePort(portText)
       if (port instanceof UsageError) return Effect.fail(port)
+      const timing = {} as Record<keyof typeof timings, number>
+      for (const key of Object.keys(timings) as Array<keyof typeof timings>) {
+        const [name, , fallback] = timings[key]
+        const value = parseSeconds(name, Option.getOrUndefined(options[key]), fallback)
+        if (value instanceof UsageError) return Effect.fail(value)
+        timing[key] = value
+      }
       return Effect.succeed({
         _tag: "Serve",
         options: {
@@ -212,7 +261,8 @@ const parse = (argv: ReadonlyArray<string>): Effect.Effect<Invocation, UsageErro
           directory: Option.getOrUndefined(options.directory),
           protocol: options.protocol,
           followSymlinks: options.followSymlinks,
-          cgi: options.cgi
+          cgi: options.cgi,
+          ...timing
         }
       })
     })
@@ -240,7 +290,12 @@ const write = (stream: NodeJS.WriteStream, text: string): Effect.Effect<void> =>
 const serverLayer = (options: ServeOptions) =>
   Layer.mergeAll(
     Listener.layer({ port: options.port, host: options.host }),
-    ServerConfig.layer({ protocolVersion: options.protocol }),
+    ServerConfig.layer({
+      protocolVersion: options.protocol,
+      headerTimeout: Duration.seconds(options.headerTimeout),
+      keepAliveTimeout: Duration.seconds(options.keepAliveTimeout),
+      shutdownGrace: Duration.seconds(options.shutdownGrace)
+    }),
     AccessLog.layer,
     ErrorFormatter.layer,
     FileHandler.layer({ directory: options.directory, followSymlinks: options.followSymlinks }).pipe(
@@ -248,19 +303,24 @@ const serverLayer = (options: ServeOptions) =>
     )
   )
 
-/** Binds, prints the banner on stdout, and serves until a signal; the exit status comes back. */
+/**
+ * Binds, prints the banner on stdout, and serves until a signal; the exit status comes back. A signal
+ * stops the server gracefully (CONTRACT D9); SIGINT first prints CPython's line.
+ */
 const serve = (options: ServeOptions): Effect.Effect<number> =>
-  Effect.raceFirst(
-    Effect.gen(function*() {
-      const listener = yield* Listener.Listener
-      yield* write(process.stdout, HttpServer.banner(listener.address) + "\n")
-      return yield* HttpServer.serve()
-    }).pipe(Effect.provide(serverLayer(options))),
-    awaitSignal
-  ).pipe(
-    Effect.flatMap((signal) =>
-      signal === "SIGINT" ? Effect.as(write(process.stdout, "\nKeyboard interrupt received, exiting.\n"), 0) : Effect.succeed(0)
-    ),
+  Effect.gen(function*() {
+    const server = yield* Effect.fork(
+      Effect.gen(function*() {
+        const listener = yield* Listener.Listener
+        yield* write(process.stdout, HttpServer.banner(listener.address) + "\n")
+        return yield* HttpServer.serve()
+      }).pipe(Effect.provide(serverLayer(options)))
+    )
+    const signal = yield* Effect.raceFirst(Fiber.join(server), awaitSignal)
+    if (signal === "SIGINT") yield* write(process.stdout, "\nKeyboard interrupt received, exiting.\n")
+    yield* Fiber.interrupt(server)
+    return 0
+  }).pipe(
     Effect.catchTag("ListenError", (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1))
   )
 

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -11,6 +12,7 @@ import * as FileSystem from "../src/FileSystem.js"
 import * as Request from "../src/Request.js"
 import * as RequestHandler from "../src/RequestHandler.js"
 import * as Response from "../src/Response.js"
+import type * as ServerConfig from "../src/ServerConfig.js"
 import { connect, count, exchange, start } from "./support/server.js"
 
 const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-server-"))
@@ -196,6 +198,81 @@ for p in ("/a.txt", "/sub/b.txt", "/a.txt"):
       const curl = yield* run("curl", ["-s", "-i", `http://127.0.0.1:${port}/sub`])
       assert.include(curl.stdout, "HTTP/1.1 301 Moved Permanently")
       assert.include(curl.stdout, "Location: /sub/")
+    }))
+})
+
+describe("timeouts and shutdown (CONTRACT D4, D9)", () => {
+  const quick: ServerConfig.Options = {
+    protocolVersion: "HTTP/1.1",
+    headerTimeout: "300 millis",
+    keepAliveTimeout: "400 millis"
+  }
+
+  it.scopedLive("D4: a partial head gets 408 and close after the head timeout", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: quick })
+      const started = Date.now()
+      const r = yield* exchange(port, "GET /a.txt HTTP/1.1\r\nHost: x\r\n")
+      const elapsed = Date.now() - started
+      assert.isTrue(r.closed)
+      assert.isTrue(r.data.toString().startsWith("HTTP/1.1 408 Request Timeout\r\n"), r.data.toString())
+      assert.isAtLeast(elapsed, 250)
+    }))
+
+  it.scopedLive("D4: the head timeout counts the whole head, not idle time", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: quick })
+      const client = yield* connect(port)
+      client.send("GET /a.txt HTTP/1.1\r\nX-Slow: ")
+      for (let i = 0; i < 10 && !client.closed(); i++) {
+        yield* Effect.sleep("100 millis")
+        if (!client.closed()) client.send("a")
+      }
+      const data = yield* client.read(() => false, 500)
+      assert.isTrue(client.closed())
+      assert.include(data.toString(), "408")
+    }))
+
+  it.scopedLive("D4: an idle persistent connection is closed after the keep-alive timeout, silently", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: quick })
+      const client = yield* connect(port)
+      client.send("GET /a.txt HTTP/1.1\r\n\r\n")
+      yield* client.read((d) => d.includes("hello\n"))
+      yield* Effect.sleep("200 millis")
+      client.send("GET /sub/b.txt HTTP/1.1\r\n\r\n")
+      const both = yield* client.read((d) => d.includes("bee\n"))
+      assert.isFalse(client.closed())
+      const after = yield* client.read(() => false, 1500)
+      assert.isTrue(client.closed())
+      assert.strictEqual(after.length, both.length)
+    }))
+
+  it.scopedLive("D9: stopping lets a download in flight finish, then closes", () =>
+    Effect.gen(function*() {
+      const { fiber, port } = yield* start({ directory: root, config: { shutdownGrace: "5 seconds" } })
+      const client = yield* connect(port)
+      client.send("GET /big.bin HTTP/1.0\r\n\r\n")
+      yield* client.read((d) => d.length > 0)
+      const stopping = yield* Effect.fork(Fiber.interrupt(fiber))
+      const data = yield* client.read(() => false, 5000)
+      yield* Fiber.join(stopping)
+      assert.isTrue(client.closed())
+      assert.strictEqual(data.length - data.indexOf("\r\n\r\n") - 4, big.length)
+      const refused = yield* exchange(port, "GET /a.txt HTTP/1.0\r\n\r\n")
+      assert.strictEqual(refused.data.length, 0)
+    }))
+
+  it.scopedLive("D9: a client that stopped reading is cut once the grace period is over", () =>
+    Effect.gen(function*() {
+      const { fiber, port } = yield* start({ directory: root, config: { shutdownGrace: "300 millis" } })
+      const client = yield* connect(port)
+      client.socket.pause()
+      client.send("GET /big.bin HTTP/1.0\r\n\r\n")
+      yield* Effect.sleep("200 millis")
+      const started = Date.now()
+      yield* Fiber.interrupt(fiber)
+      assert.isBelow(Date.now() - started, 2000)
     }))
 })
 

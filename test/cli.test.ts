@@ -13,7 +13,8 @@ Fs.writeFileSync(Path.join(root, "a.txt"), "hello from the cli\n")
 
 const ipv6 = await Cli.canListen("::1")
 
-const usage = "usage: effect-httpd [-h] [--version] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--follow-symlinks] [--cgi] [port]"
+const usage = "usage: effect-httpd [-h] [--version] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [--follow-symlinks] [--cgi]\n" +
+  "                    [--header-timeout S] [--keep-alive-timeout S] [--cgi-timeout S] [--shutdown-grace S] [port]"
 
 const fetchText = (url: string) =>
   Effect.promise(async () => {
@@ -121,6 +122,53 @@ describe("effect-httpd serving", () => {
       assert.strictEqual(result.code, 0)
       assert.match(result.stdout, /^Serving HTTP on [^\n]*\n$/)
       assert.strictEqual(result.stderr, "")
+    }))
+
+  it.scopedLive("--header-timeout: a partial head gets 408 and close after that many seconds", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Cli.serve(["0", "-b", "127.0.0.1", "-d", root, "--header-timeout", "0.5"])
+      const started = Date.now()
+      const data = yield* Effect.async<Buffer>((resume) => {
+        const socket = Net.connect({ host: "127.0.0.1", port }, () => socket.write("GET /a.txt HTTP/1.0\r\n"))
+        const chunks: Array<Buffer> = []
+        socket.on("data", (c) => chunks.push(c))
+        socket.on("close", () => resume(Effect.succeed(Buffer.concat(chunks))))
+        socket.on("error", () => {})
+      })
+      assert.isAtLeast(Date.now() - started, 400)
+      assert.isTrue(data.toString().startsWith("HTTP/1.0 408 Request Timeout\r\n"), data.toString())
+    }))
+
+  it.scopedLive("SIGTERM lets a download in flight finish (--shutdown-grace), then exits 0", () =>
+    Effect.gen(function*() {
+      const big = Buffer.alloc(4 * 1024 * 1024, 1)
+      Fs.writeFileSync(Path.join(root, "big.bin"), big)
+      const { port, running } = yield* Cli.serve(["0", "-b", "127.0.0.1", "-d", root, "--shutdown-grace", "5"])
+      const received = yield* Effect.async<number>((resume) => {
+        const socket = Net.connect({ host: "127.0.0.1", port }, () => socket.write("GET /big.bin HTTP/1.0\r\n\r\n"))
+        let total = 0
+        let signalled = false
+        socket.on("data", (c) => {
+          total += c.length
+          if (!signalled) {
+            signalled = true
+            socket.pause()
+            running.child.kill("SIGTERM")
+            setTimeout(() => socket.resume(), 300)
+          }
+        })
+        socket.on("close", () => resume(Effect.succeed(total)))
+        socket.on("error", () => {})
+      })
+      const result = yield* running.exited
+      assert.strictEqual(result.code, 0)
+      assert.isAbove(received, big.length)
+    }))
+
+  it.live("timing flags take positive seconds", () =>
+    Effect.gen(function*() {
+      assertUsageError(yield* Cli.run(["--header-timeout", "soon"]), "argument --header-timeout: invalid float value: 'soon'")
+      assertUsageError(yield* Cli.run(["--shutdown-grace", "0"]), "argument --shutdown-grace: must be greater than 0")
     }))
 
   it.scopedLive("address in use: exit 1 with one clear line", () =>

@@ -1,6 +1,7 @@
 /** Test support: a server on a real loopback socket (port 0) and raw clients for it. */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Net from "node:net"
@@ -26,8 +27,13 @@ export interface StartOptions {
   readonly logLines?: Array<string> | undefined
 }
 
+/** A started server: its address and the fiber serving it (interrupt it for a graceful stop). */
+export interface Started extends Listener.Address {
+  readonly fiber: Fiber.RuntimeFiber<never, never>
+}
+
 /** Starts a server for the scope's lifetime; returns its bound address. */
-export const start = (options: StartOptions = {}): Effect.Effect<Listener.Address, Listener.ListenError, Scope.Scope> =>
+export const start = (options: StartOptions = {}): Effect.Effect<Started, Listener.ListenError, Scope.Scope> =>
   Effect.gen(function*() {
     const errors = options.errors ?? ErrorFormatter.layer
     const handler = options.handler ??
@@ -45,8 +51,8 @@ export const start = (options: StartOptions = {}): Effect.Effect<Listener.Addres
         ServerConfig.layer(options.config ?? {})
       )
     )
-    yield* Effect.forkScoped(Effect.provide(HttpServer.serve({ mode: options.mode }), context))
-    return Context.get(context, Listener.Listener).address
+    const fiber = yield* Effect.forkScoped(Effect.provide(HttpServer.serve({ mode: options.mode }), context))
+    return { ...Context.get(context, Listener.Listener).address, fiber }
   })
 
 /** Sends raw bytes and collects everything until the server closes (or `timeoutMs` passes). */
