@@ -169,8 +169,14 @@ class TestSocket extends EventEmitter implements Socket {
     this.inbox.push(data)
     this.flush()
   }
+  override on(event: string | symbol, listener: (...args: Array<any>) => void): this {
+    super.on(event, listener)
+    // Like a node:net socket, input waits until someone reads it.
+    if (event === "data") queueMicrotask(() => this.flush())
+    return this
+  }
   private flush(): void {
-    while (!this.paused && !this.destroyed && this.inbox.length > 0) {
+    while (!this.paused && !this.destroyed && this.inbox.length > 0 && this.listenerCount("data") > 0) {
       const next = this.inbox.shift()!
       if (next === null) this.emit("end")
       else this.emit("data", next)
