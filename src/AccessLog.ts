@@ -2,6 +2,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as NodeFs from "node:fs"
 import * as HttpDate from "./HttpDate.js"
 import * as PyText from "./internal/PyText.js"
 
@@ -36,8 +37,35 @@ export const make = (write: (line: string) => void): Service => ({
   logMessage: (client, message) => Effect.sync(() => write(formatLine(client, message, Date.now())))
 })
 
+/**
+ * A writer that gathers the lines of one event-loop turn into a single write: one `write` per line
+ * costs a system call and a trip through the stream machinery on every request. What is pending is
+ * written synchronously when the process exits.
+ */
+export const batchedWriter = (stream: NodeJS.WritableStream, fd?: number): (line: string) => void => {
+  let pending = ""
+  const flush = () => {
+    const text = pending
+    pending = ""
+    if (text !== "") stream.write(text)
+  }
+  process.once("exit", () => {
+    if (pending === "") return
+    try {
+      if (fd !== undefined) NodeFs.writeSync(fd, pending)
+    } catch {
+      // The reader is gone: nothing more can be done with these lines.
+    }
+    pending = ""
+  })
+  return (line) => {
+    if (pending === "") setImmediate(flush)
+    pending += line
+  }
+}
+
 /** Logs to standard error, as CPython does. */
-export const layer: Layer.Layer<AccessLog> = Layer.sync(AccessLog, () => make((line) => process.stderr.write(line)))
+export const layer: Layer.Layer<AccessLog> = Layer.sync(AccessLog, () => make(batchedWriter(process.stderr, 2)))
 
 /** Logs nothing (for benchmarks and tests that do not look at the log). */
 export const layerSilent: Layer.Layer<AccessLog> = Layer.succeed(AccessLog, { logMessage: () => Effect.void })

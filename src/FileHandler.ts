@@ -134,8 +134,10 @@ export const make = (
       Effect.gen(function*() {
         const translated = translatePath(directory, request.path)
         let path = translated.bytes
-        if (path === undefined || !(yield* allowed(path))) return notFound(request)
+        if (path === undefined) return notFound(request)
         let stat = yield* Effect.option(fs.stat(path))
+        // A missing path needs no containment check: it is a 404 either way.
+        if (stat._tag === "None" || !(yield* allowed(path))) return notFound(request)
         if (stat._tag === "Some" && stat.value.type === "Directory") {
           const location = redirectLocation(request.path)
           if (location !== undefined) {
@@ -157,7 +159,7 @@ export const make = (
         }
         if (translated.trailingSlash && path === translated.bytes) return notFound(request)
         // Only regular files: a FIFO or device would block or stream forever.
-        if (stat._tag === "None" || stat.value.type !== "File") return notFound(request)
+        if (stat.value.type !== "File") return notFound(request)
         const file = yield* Effect.either(fs.open(path))
         if (file._tag === "Left") return notFound(request)
         const fstat = yield* Effect.either(file.right.stat)

@@ -54,64 +54,90 @@ const toStat = (s: NodeFs.Stats): Stat => ({
   mtimeMs: s.mtimeMs
 })
 
-const errorCode = (err: NodeJS.ErrnoException): string => err.code ?? "EIO"
-
-const call = <A>(
-  path: Uint8Array,
-  run: (callback: (err: NodeJS.ErrnoException | null, value: A) => void) => void
-): Effect.Effect<A, FileSystemError> =>
-  Effect.async<A, FileSystemError>((resume) => {
-    try {
-      run((err, value) => resume(err ? Effect.fail(new FileSystemError({ code: errorCode(err), path })) : Effect.succeed(value)))
-    } catch (e) {
-      // Node throws synchronously for paths it rejects outright (a NUL byte, for one).
-      resume(Effect.fail(new FileSystemError({ code: (e as NodeJS.ErrnoException).code ?? "EINVAL", path })))
-    }
-  })
-
 const asBuffer = (path: Uint8Array): Buffer =>
   Buffer.isBuffer(path) ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength)
 
-const closeFd = (fd: number) => Effect.async<void>((resume) => NodeFs.close(fd, () => resume(Effect.void)))
+const failure = (e: unknown, path: Uint8Array) =>
+  Effect.fail(new FileSystemError({ code: (e as NodeJS.ErrnoException).code ?? "EIO", path }))
+
+/**
+ * Runs a file-system call synchronously. Metadata calls (stat, realpath, open) take microseconds on a
+ * local disk, while a round trip through libuv's thread pool costs more than the call itself and
+ * competes with the event loop for the CPU; nginx makes the same trade. Only bulk reads of large
+ * files go to the thread pool (see `read`).
+ */
+const sync = <A>(path: Uint8Array, run: () => A): Effect.Effect<A, FileSystemError> =>
+  Effect.suspend(() => {
+    try {
+      return Effect.succeed(run())
+    } catch (e) {
+      return failure(e, path)
+    }
+  })
+
+const enoent = (path: Uint8Array) => Effect.fail(new FileSystemError({ code: "ENOENT", path }))
+
+const statSync = (path: Uint8Array, follow: boolean): Effect.Effect<Stat, FileSystemError> =>
+  Effect.suspend(() => {
+    try {
+      // Missing files are the common failure (404s): no exception for them.
+      const s = follow
+        ? NodeFs.statSync(asBuffer(path), { throwIfNoEntry: false })
+        : NodeFs.lstatSync(asBuffer(path), { throwIfNoEntry: false })
+      return s === undefined ? enoent(path) : Effect.succeed(toStat(s))
+    } catch (e) {
+      return failure(e, path)
+    }
+  })
+
+/** Files up to this size are read synchronously (they come from the page cache); larger ones in the thread pool. */
+const SYNC_READ_LIMIT = 1024 * 1024
 
 /**
  * Names in the directory's own order, as `os.listdir` gives them. `fs.readdir` sorts them, which
  * would reorder names that the listing's stable case-insensitive sort treats as equal.
  */
-const readDirectoryInOrder = (
-  path: Buffer,
-  callback: (err: NodeJS.ErrnoException | null, names: Array<Buffer>) => void
-): void => {
-  NodeFs.opendir(path, { encoding: "buffer" as BufferEncoding, bufferSize: 256 }, (err, dir) => {
-    if (err) return callback(err, [])
-    const names: Array<Buffer> = []
-    const next = (): void =>
-      dir.read((readErr, entry) => {
-        if (readErr || entry === null) {
-          return dir.close(() => callback(readErr ?? null, names))
-        }
-        names.push(entry.name as unknown as Buffer)
-        next()
-      })
-    next()
-  })
+const readDirectoryInOrder = (path: Buffer): Array<Buffer> => {
+  const dir = NodeFs.opendirSync(path, { encoding: "buffer" as BufferEncoding, bufferSize: 256 })
+  const names: Array<Buffer> = []
+  try {
+    for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+      names.push(entry.name as unknown as Buffer)
+    }
+  } finally {
+    dir.closeSync()
+  }
+  return names
 }
 
 /** The real file system through `node:fs`. */
 export const make = (): Service => ({
-  stat: (path) => Effect.map(call<NodeFs.Stats>(path, (cb) => NodeFs.stat(asBuffer(path), cb)), toStat),
-  lstat: (path) => Effect.map(call<NodeFs.Stats>(path, (cb) => NodeFs.lstat(asBuffer(path), cb)), toStat),
-  realPath: (path) =>
-    call<Buffer>(path, (cb) => NodeFs.realpath.native(asBuffer(path), { encoding: "buffer" }, cb as never)),
-  readDirectory: (path) => call<Array<Buffer>>(path, (cb) => readDirectoryInOrder(asBuffer(path), cb)),
+  stat: (path) => statSync(path, true),
+  lstat: (path) => statSync(path, false),
+  realPath: (path) => sync(path, () => NodeFs.realpathSync.native(asBuffer(path), { encoding: "buffer" })),
+  readDirectory: (path) => sync(path, () => readDirectoryInOrder(asBuffer(path))),
   open: (path) =>
     Effect.map(
-      Effect.acquireRelease(call<number>(path, (cb) => NodeFs.open(asBuffer(path), "r", cb)), closeFd),
-      (fd): File => ({
-        stat: Effect.map(call<NodeFs.Stats>(path, (cb) => NodeFs.fstat(fd, cb)), toStat),
-        read: (buffer, position) =>
-          call<number>(path, (cb) => NodeFs.read(fd, buffer, 0, buffer.length, position, cb))
-      })
+      Effect.acquireRelease(
+        sync(path, () => NodeFs.openSync(asBuffer(path), "r")),
+        (fd) => Effect.sync(() => NodeFs.closeSync(fd))
+      ),
+      (fd): File => {
+        let size = Infinity
+        return {
+          stat: Effect.map(sync(path, () => NodeFs.fstatSync(fd)), (s) => {
+            size = s.size
+            return toStat(s)
+          }),
+          read: (buffer, position) =>
+            size <= SYNC_READ_LIMIT
+              ? sync(path, () => NodeFs.readSync(fd, buffer, 0, buffer.length, position))
+              // Uninterruptible: the descriptor must not be closed (and its number reused) under a read.
+              : Effect.uninterruptible(Effect.async<number, FileSystemError>((resume) => {
+                NodeFs.read(fd, buffer, 0, buffer.length, position, (err, n) => resume(err ? failure(err, path) : Effect.succeed(n)))
+              }))
+        }
+      }
     )
 })
 

@@ -33,11 +33,22 @@ export const formatHttpDate = (epochMs: number): string => {
  * variable applies) as `DD/Mon/YYYY HH:MM:SS`, e.g. `20/Nov/2026 23:05:08`.
  */
 export const formatLogDate = (epochMs: number): string => {
-  const d = new Date(Math.floor(epochMs / 1000) * 1000)
-  return `${pad2(d.getDate())}/${monthNames[d.getMonth()]}/${pad4(d.getFullYear())} ${pad2(d.getHours())}:${
+  const second = Math.floor(epochMs / 1000)
+  // Every log line formats the time: one cached second, like the Date header (per time zone).
+  const zone = process.env.TZ
+  if (second === logDateSecond && zone === logDateZone) return logDateText
+  const d = new Date(second * 1000)
+  logDateSecond = second
+  logDateZone = zone
+  logDateText = `${pad2(d.getDate())}/${monthNames[d.getMonth()]}/${pad4(d.getFullYear())} ${pad2(d.getHours())}:${
     pad2(d.getMinutes())
   }:${pad2(d.getSeconds())}`
+  return logDateText
 }
+
+let logDateSecond = NaN
+let logDateZone: string | undefined = undefined
+let logDateText = ""
 
 // ---------------------------------------------------------------------------
 // email.utils._parsedate_tz, transcribed step by step: its leniency (and its quirks,

@@ -2,7 +2,9 @@
  * The server program: replaces `HTTPServer` (serial), `ThreadingHTTPServer` (concurrent) and
  * `serve_forever`. It accepts from a `Listener` and runs a `Connection` per client.
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import * as AccessLog from "./AccessLog.js"
@@ -37,12 +39,14 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
   Effect.gen(function*() {
     const listener = yield* Listener.Listener
     const runtime = yield* Effect.runtime<never>()
+    const clock = yield* Effect.clock
     const env: Connection.Env = {
       config: yield* ServerConfig.ServerConfig,
       handler: yield* RequestHandler.RequestHandler,
       errors: yield* ErrorFormatter.ErrorFormatter,
       log: yield* AccessLog.AccessLog,
-      run: Runtime.runFork(runtime)
+      run: Runtime.runFork(runtime),
+      now: () => clock.unsafeCurrentTimeMillis()
     }
     const open = new Map<Listener.Socket, Connection.Handle>()
     let allClosed: (() => void) | undefined
@@ -83,7 +87,24 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
       }
       for (const socket of open.keys()) socket.destroy()
     })
-    return yield* listener.accept(onSocket).pipe(Effect.ensuring(shutdown))
+    // One sweeper enforces every connection's head and keep-alive deadline (CONTRACT D4).
+    const shortest = Math.min(
+      Duration.toMillis(env.config.headerTimeout),
+      Duration.toMillis(env.config.keepAliveTimeout)
+    )
+    const sweep = Effect.sync(() => {
+      const now = env.now()
+      for (const connection of open.values()) connection.tick(now)
+    }).pipe(
+      Effect.zipRight(Effect.sleep(Math.min(500, Math.max(10, shortest / 10)))),
+      Effect.forever
+    )
+    const sweeper = Number.isFinite(shortest) ? Effect.forkDaemon(sweep) : Effect.void
+    return yield* Effect.flatMap(sweeper, (fiber) =>
+      listener.accept(onSocket).pipe(
+        Effect.ensuring(shutdown),
+        Effect.ensuring(fiber === undefined ? Effect.void : Fiber.interrupt(fiber))
+      ))
   })
 
 /** The server as a layer: it serves in the background for as long as the layer is in use. */
