@@ -18,6 +18,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Fs from "node:fs"
 import * as AccessLog from "./AccessLog.js"
+import * as CgiHandler from "./CgiHandler.js"
 import * as ErrorFormatter from "./ErrorFormatter.js"
 import * as FileHandler from "./FileHandler.js"
 import * as FileSystem from "./FileSystem.js"
@@ -34,7 +35,7 @@ const describe = {
   directory: "serve this directory (default: current directory)",
   protocol: "conform to this HTTP version (default: HTTP/1.0)",
   followSymlinks: "serve files whose real path leaves the directory (default: such links are not served)",
-  cgi: "run as CGI server (not available in this version yet)",
+  cgi: "run as CGI server",
   headerTimeout: "seconds a request head may take to arrive (default: 30)",
   keepAliveTimeout: "seconds an idle persistent connection is kept open (default: 15)",
   cgiTimeout: "seconds a CGI script may run (default: 60)",
@@ -287,21 +288,23 @@ const awaitSignal: Effect.Effect<Signal> = Effect.async<Signal>((resume) => {
 
 const write = (stream: NodeJS.WriteStream, text: string): Effect.Effect<void> => Effect.sync(() => stream.write(text))
 
-const serverLayer = (options: ServeOptions) =>
-  Layer.mergeAll(
-    Listener.layer({ port: options.port, host: options.host }),
-    ServerConfig.layer({
-      protocolVersion: options.protocol,
-      headerTimeout: Duration.seconds(options.headerTimeout),
-      keepAliveTimeout: Duration.seconds(options.keepAliveTimeout),
-      shutdownGrace: Duration.seconds(options.shutdownGrace)
-    }),
-    AccessLog.layer,
-    ErrorFormatter.layer,
-    FileHandler.layer({ directory: options.directory, followSymlinks: options.followSymlinks }).pipe(
-      Layer.provide(Layer.merge(FileSystem.layer, ErrorFormatter.layer))
+const serverLayer = (options: ServeOptions) => {
+  // One listener, shared: the CGI handler reads its address for SERVER_NAME and SERVER_PORT.
+  const listener = Listener.layer({ port: options.port, host: options.host })
+  const config = ServerConfig.layer({
+    protocolVersion: options.protocol,
+    headerTimeout: Duration.seconds(options.headerTimeout),
+    keepAliveTimeout: Duration.seconds(options.keepAliveTimeout),
+    shutdownGrace: Duration.seconds(options.shutdownGrace)
+  })
+  const files = { directory: options.directory, followSymlinks: options.followSymlinks }
+  const handler = options.cgi
+    ? CgiHandler.layerNode({ ...files, timeout: Duration.seconds(options.cgiTimeout) }).pipe(
+      Layer.provide(Layer.mergeAll(FileSystem.layer, ErrorFormatter.layer, AccessLog.layer, config, listener))
     )
-  )
+    : FileHandler.layer(files).pipe(Layer.provide(Layer.merge(FileSystem.layer, ErrorFormatter.layer)))
+  return Layer.mergeAll(listener, config, AccessLog.layer, ErrorFormatter.layer, handler)
+}
 
 /**
  * Binds, prints the banner on stdout, and serves until a signal; the exit status comes back. A signal
@@ -321,7 +324,10 @@ const serve = (options: ServeOptions): Effect.Effect<number> =>
     yield* Fiber.interrupt(server)
     return 0
   }).pipe(
-    Effect.catchTag("ListenError", (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1))
+    Effect.catchTags({
+      ListenError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
+      CgiSetupError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1)
+    })
   )
 
 const version = (): string => {
@@ -338,9 +344,7 @@ const main = (argv: ReadonlyArray<string>): Effect.Effect<number> =>
         case "Version":
           return Effect.as(Effect.suspend(() => write(process.stdout, version() + "\n")), 0)
         case "Serve":
-          return invocation.options.cgi
-            ? Effect.fail(usageError("--cgi: CGI support is not available in this version yet", false))
-            : serve(invocation.options)
+          return serve(invocation.options)
       }
     }),
     Effect.catchAll((error) =>

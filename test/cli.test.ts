@@ -251,12 +251,4 @@ describe("effect-httpd arguments", () => {
       assertUsageError(yield* Cli.run(["-b", "127.0.0.1", "--bind", "::1"]), "argument -b/--bind: may be given only once")
       assertUsageError(yield* Cli.run(["--cgi", "--cgi"]), "argument --cgi: may be given only once")
     }))
-
-  it.live("--cgi is refused with one clear line, never serving files instead", () =>
-    Effect.gen(function*() {
-      const result = yield* Cli.run(["0", "-b", "127.0.0.1", "-d", root, "--cgi"])
-      assert.strictEqual(result.code, 2)
-      assert.strictEqual(result.stdout, "")
-      assert.strictEqual(result.stderr, "effect-httpd: error: --cgi: CGI support is not available in this version yet\n")
-    }))
 })
