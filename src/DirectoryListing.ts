@@ -45,8 +45,15 @@ export const displayPath = (requestPath: string): string => {
  */
 export const sort = (entries: ReadonlyArray<Entry>): ReadonlyArray<Entry> => {
   // Keys are computed once per entry, as Python's key= does, instead of per comparison.
-  const keyed = entries.map((entry, index) => ({ entry, index, key: PyText.pyLower(entry.name) }))
-  keyed.sort((a, b) => PyText.compareCodePoints(a.key, b.key) || a.index - b.index)
+  const keyed = entries.map((entry, index) => {
+    const key = PyText.pyLower(entry.name)
+    // Without surrogates, UTF-16 order is code-point order and the engine's comparison applies.
+    return { entry, index, key, plain: !/[\uD800-\uDFFF]/.test(key) }
+  })
+  keyed.sort((a, b) =>
+    (a.plain && b.plain ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : PyText.compareCodePoints(a.key, b.key)) ||
+    a.index - b.index
+  )
   return keyed.map((k) => k.entry)
 }
 

@@ -113,16 +113,36 @@ export const make = (
       Effect.gen(function*() {
         const names = yield* Effect.either(fs.readDirectory(path))
         if (names._tag === "Left") return notFound(request, "No permission to list directory")
-        const entries = yield* Effect.forEach(names.right, (name) => {
-          const full = join(path, name)
-          return Effect.all([Effect.either(fs.stat(full)), Effect.either(fs.lstat(full))], { concurrency: 2 }).pipe(
-            Effect.map(([stat, lstat]): DirectoryListing.Entry => ({
-              name: PyText.fsDecode(name),
-              isDirectory: stat._tag === "Right" && stat.right.type === "Directory",
-              isSymbolicLink: lstat._tag === "Right" && lstat.right.type === "SymbolicLink"
+        // The directory gives each entry's type; only a symbolic link (or an entry of unknown type)
+        // costs a stat, since isdir follows links.
+        // The directory gives each entry's type; only a symbolic link (or an entry of unknown type)
+        // costs a system call, since isdir follows links. Plain entries skip Effect altogether.
+        const entries: Array<DirectoryListing.Entry> = []
+        const lookups: Array<number> = []
+        for (const entry of names.right) {
+          const name = PyText.fsDecode(entry.name)
+          if (entry.type !== undefined && entry.type !== "SymbolicLink") {
+            entries.push({ name, isDirectory: entry.type === "Directory", isSymbolicLink: false })
+          } else {
+            lookups.push(entries.length)
+            entries.push({ name, isDirectory: false, isSymbolicLink: entry.type === "SymbolicLink" })
+          }
+        }
+        yield* Effect.forEach(lookups, (i) => {
+          const full = join(path, names.right[i].name)
+          const link = entries[i].isSymbolicLink
+            ? Effect.succeed(true)
+            : Effect.match(fs.lstat(full), { onFailure: () => false, onSuccess: (s) => s.type === "SymbolicLink" })
+          return Effect.flatMap(link, (isSymbolicLink) =>
+            Effect.match(isSymbolicLink ? fs.stat(full) : fs.lstat(full), {
+              onFailure: () => {
+                entries[i] = { ...entries[i], isSymbolicLink }
+              },
+              onSuccess: (s) => {
+                entries[i] = { name: entries[i].name, isDirectory: s.type === "Directory", isSymbolicLink }
+              }
             }))
-          )
-        }, { concurrency: 16 })
+        }, { discard: true })
         const page = DirectoryListing.render({ displayPath: DirectoryListing.displayPath(request.path), entries })
         return ok(request, [["Content-type", "text/html; charset=utf-8"], ["Content-Length", String(page.length)]], {
           _tag: "Bytes",

@@ -24,6 +24,12 @@ export class FileSystemError extends Data.TaggedError("FileSystemError")<{
   readonly path: Uint8Array
 }> {}
 
+/** A directory entry: its name as bytes, and its type unless the file system did not say. */
+export interface DirectoryEntry {
+  readonly name: Uint8Array
+  readonly type: Stat["type"] | undefined
+}
+
 /** An open file. Closed when the scope it was opened in closes. */
 export interface File {
   readonly stat: Effect.Effect<Stat, FileSystemError>
@@ -39,8 +45,11 @@ export interface Service {
   readonly lstat: (path: Uint8Array) => Effect.Effect<Stat, FileSystemError>
   /** `os.path.realpath`, failing when a component does not exist. */
   readonly realPath: (path: Uint8Array) => Effect.Effect<Uint8Array, FileSystemError>
-  /** `os.listdir`: names as bytes, in the order the directory gives them. */
-  readonly readDirectory: (path: Uint8Array) => Effect.Effect<ReadonlyArray<Uint8Array>, FileSystemError>
+  /**
+   * `os.listdir`: the entries in the order the directory gives them, with their type when the
+   * directory says it (`d_type`; a link's own type, not its target's), so a listing needs no lstat.
+   */
+  readonly readDirectory: (path: Uint8Array) => Effect.Effect<ReadonlyArray<DirectoryEntry>, FileSystemError>
   /** `open(path, 'rb')`. */
   readonly open: (path: Uint8Array) => Effect.Effect<File, FileSystemError, Scope.Scope>
 }
@@ -94,21 +103,47 @@ const statSync = (path: Uint8Array, follow: boolean): Effect.Effect<Stat, FileSy
 const SYNC_READ_LIMIT = 1024 * 1024
 
 /**
- * Names in the directory's own order, as `os.listdir` gives them. `fs.readdir` sorts them, which
- * would reorder names that the listing's stable case-insensitive sort treats as equal.
+ * Entries in the directory's own order, as `os.listdir` gives them, where that order can matter.
+ * `fs.readdir` sorts them, which would reorder names that the listing's stable case-insensitive sort
+ * treats as equal.
  */
-const readDirectoryInOrder = (path: Buffer): Array<Buffer> => {
+const readDirectoryInOrder = (path: Buffer): Array<DirectoryEntry> => {
+  const sorted = NodeFs.readdirSync(path, { encoding: "buffer", withFileTypes: true })
+  // The listing sorts case-insensitively and stably, so the directory's own order only shows for names
+  // equal once lower-cased. Without such names the (fast, sorted) readdir result is as good.
+  const keys = new Set<string>()
+  let ties = false
+  for (const entry of sorted) {
+    const key = (entry.name as unknown as Buffer).toString("latin1").toLowerCase()
+    if (keys.has(key)) {
+      ties = true
+      break
+    }
+    keys.add(key)
+  }
+  if (!ties) return sorted.map((entry) => ({ name: entry.name as unknown as Buffer, type: direntType(entry) }))
   const dir = NodeFs.opendirSync(path, { encoding: "buffer" as BufferEncoding, bufferSize: 256 })
-  const names: Array<Buffer> = []
+  const entries: Array<DirectoryEntry> = []
   try {
     for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
-      names.push(entry.name as unknown as Buffer)
+      entries.push({ name: entry.name as unknown as Buffer, type: direntType(entry) })
     }
   } finally {
     dir.closeSync()
   }
-  return names
+  return entries
 }
+
+const direntType = (entry: NodeFs.Dirent<string | Buffer>): Stat["type"] | undefined =>
+  entry.isFile()
+    ? "File"
+    : entry.isDirectory()
+    ? "Directory"
+    : entry.isSymbolicLink()
+    ? "SymbolicLink"
+    : entry.isFIFO() || entry.isSocket() || entry.isCharacterDevice() || entry.isBlockDevice()
+    ? "Other"
+    : undefined
 
 /** The real file system through `node:fs`. */
 export const make = (): Service => ({
@@ -312,7 +347,10 @@ export const makeTest = (tree: TreeDirectory): Service => {
     readDirectory: (path) =>
       Effect.flatMap(nodeAt(path, true), (node) =>
         node._tag === "Directory"
-          ? Effect.succeed(Array.from(node.entries.values(), (entry) => entry.name))
+          ? Effect.succeed(Array.from(node.entries.values(), (entry) => ({
+              name: entry.name,
+              type: entry.node._tag === "Symlink" ? "SymbolicLink" as const : entry.node._tag
+            })))
           : Effect.fail(new FileSystemError({ code: "ENOTDIR", path }))),
     open: (path) =>
       Effect.flatMap(nodeAt(path, true), (node) => {

@@ -148,9 +148,9 @@ const contract = (fixture: () => Fixture) => {
   it.effect("readDirectory gives every name as bytes", () =>
     Effect.gen(function*() {
       const f = fixture()
-      const names = (yield* f.fs.readDirectory(path(f, "root"))).map(text)
+      const names = (yield* f.fs.readDirectory(path(f, "root"))).map((e) => text(e.name))
       assert.deepStrictEqual([...names].sort(), rootNames.map((n) => text(Buffer.from(n))).sort())
-      assert.deepStrictEqual((yield* f.fs.readDirectory(path(f, "root", "subdir"))).map(text).sort(), ["b.txt", "deeper"])
+      assert.deepStrictEqual((yield* f.fs.readDirectory(path(f, "root", "subdir"))).map((e) => text(e.name)).sort(), ["b.txt", "deeper"])
       assert.deepStrictEqual(yield* f.fs.readDirectory(path(f, "root", "sub", "deeper")), [])
       assert.strictEqual(yield* errorCode(f.fs.readDirectory(path(f, "root", "a.txt"))), "ENOTDIR")
       assert.strictEqual(yield* errorCode(f.fs.readDirectory(path(f, "root", "missing"))), "ENOENT")
@@ -204,11 +204,16 @@ describe("FileSystem.makeTest", () => {
   it.effect("lists names in the order the tree gives them", () =>
     Effect.gen(function*() {
       const f = memoryFixture()
-      const names = yield* f.fs.readDirectory(path(f, "root"))
+      const names = (yield* f.fs.readDirectory(path(f, "root"))).map((e) => e.name)
       assert.deepStrictEqual(names.map(text), rootNames.map((n) => text(Buffer.from(n))))
       assert.deepStrictEqual(Buffer.from(names[names.length - 1]), RAW_NAME)
       const fs = FileSystem.makeTest({ z: "", b: "", m: {}, a: "" })
-      assert.deepStrictEqual((yield* fs.readDirectory(Buffer.from("/"))).map(text), ["z", "b", "m", "a"])
+      assert.deepStrictEqual((yield* fs.readDirectory(Buffer.from("/"))).map((e) => [text(e.name), e.type]), [
+        ["z", "File"],
+        ["b", "File"],
+        ["m", "Directory"],
+        ["a", "File"]
+      ])
     }))
 
   it.effect("the root is `/`; relative paths are refused", () =>
@@ -283,21 +288,40 @@ describe("FileSystem.layer (node:fs)", () => {
       assert.strictEqual((yield* fs.stat(path(fixture(), "root", "a.txt"))).size, 6)
     }).pipe(Effect.provide(FileSystem.layer)))
 
-  it.effect("lists names in directory order, not sorted (as os.listdir and `ls -U`)", () =>
+  it.effect("names that tie case-insensitively come in directory order (as os.listdir and `ls -U`)", () =>
     Effect.gen(function*() {
       const f = fixture()
       const dir = NodePath.join(f.base, "order")
       NodeFs.mkdirSync(dir)
-      // Created out of order, so neither creation order nor its reverse is sorted.
-      for (const name of ["m", "c", "x", "a", "q", "B", "k", "z", "e", "Y", "g", "s", "d", "w", "i", "o"]) {
+      // Created out of order, with names equal once lower-cased ("B"/"b", "Y"/"y"): the listing's
+      // stable sort keeps such names in the order the directory gives them.
+      for (const name of ["m", "c", "x", "a", "q", "B", "k", "z", "e", "Y", "g", "s", "d", "b", "w", "i", "y", "o"]) {
         NodeFs.writeFileSync(NodePath.join(dir, name), "")
       }
       NodeFs.writeFileSync(Buffer.concat([Buffer.from(dir + "/"), RAW_NAME]), "")
-      const names = (yield* f.fs.readDirectory(Buffer.from(dir))).map((n) => Buffer.from(n).toString("latin1"))
+      const names = (yield* f.fs.readDirectory(Buffer.from(dir))).map((e) => Buffer.from(e.name).toString("latin1"))
       const ls = ChildProcess.execFileSync("ls", ["-U", "-A", "-1", "--quoting-style=literal", dir])
       const expected = ls.toString("latin1").split("\n").filter((n) => n !== "")
       assert.deepStrictEqual(names, expected)
       assert.notDeepEqual(names, [...names].sort())
+    }))
+
+  it.effect("without such ties every name comes, each with its type", () =>
+    Effect.gen(function*() {
+      const f = fixture()
+      const dir = NodePath.join(f.base, "noties")
+      NodeFs.mkdirSync(dir)
+      for (const name of ["m", "c", "x"]) NodeFs.writeFileSync(NodePath.join(dir, name), "")
+      NodeFs.mkdirSync(NodePath.join(dir, "sub"))
+      NodeFs.symlinkSync("m", NodePath.join(dir, "link"))
+      const entries = (yield* f.fs.readDirectory(Buffer.from(dir))).map((e) => [Buffer.from(e.name).toString(), e.type])
+      assert.deepStrictEqual(entries.sort(), [
+        ["c", "File"],
+        ["link", "SymbolicLink"],
+        ["m", "File"],
+        ["sub", "Directory"],
+        ["x", "File"]
+      ])
     }))
 
   it.effect("readDirectory leaves no descriptor open", () =>

@@ -1,0 +1,240 @@
+#!/usr/bin/env node
+// npm run bench: effect-httpd against reference servers on the same fixture, one server at a time,
+// rounds interleaved, the same wrk load for each; prints medians, ratios and the issue's targets.
+// Only ratios measured in one run mean anything: these machines are shared and noisy.
+//
+// env: BENCH_ROUNDS (3), BENCH_DURATION (5s), BENCH_PEERS=1 (also sirv-cli, http-server and serve,
+// installed on demand into .bench-cache/), BENCH_TESTS (comma list, default all), BENCH_PORT (18181).
+import { execFileSync, spawn } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+
+const here = Path.dirname(new URL(import.meta.url).pathname)
+const repo = Path.resolve(here, "..")
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const duration = process.env.BENCH_DURATION ?? "5s"
+const port = Number(process.env.BENCH_PORT ?? 18181)
+const host = "127.0.0.1"
+
+const has = (cmd) => {
+  try {
+    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" })
+    return true
+  } catch {
+    return false
+  }
+}
+if (!has("wrk")) {
+  console.error("bench: wrk is not installed; it is the load generator (apt-get install wrk).")
+  process.exit(2)
+}
+if (!Fs.existsSync(Path.join(repo, "dist", "cli.js"))) {
+  console.error("bench: dist/cli.js is missing; run npm install (or npm run build) first.")
+  process.exit(2)
+}
+const pin = has("taskset") && Os.cpus().length >= 2
+const serverPrefix = pin ? ["taskset", "-c", "0"] : []
+const clientPrefix = pin ? ["taskset", "-c", "1"] : []
+
+// ---- fixture ----------------------------------------------------------------------------------
+const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-bench-"))
+const bytes = (n, seed) => {
+  const b = Buffer.alloc(n)
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff
+  return b
+}
+Fs.writeFileSync(Path.join(root, "1k.txt"), bytes(1024, 1))
+Fs.writeFileSync(Path.join(root, "100k.bin"), bytes(100 * 1024, 2))
+Fs.writeFileSync(Path.join(root, "10m.bin"), bytes(10 * 1024 * 1024, 3))
+Fs.mkdirSync(Path.join(root, "sub"))
+Fs.writeFileSync(Path.join(root, "sub", "index.html"), "<!DOCTYPE html><title>sub</title><h1>index page</h1>\n")
+Fs.mkdirSync(Path.join(root, "dir1000"))
+for (let i = 0; i < 1000; i++) Fs.writeFileSync(Path.join(root, "dir1000", `file-${String(i).padStart(4, "0")}.txt`), `${i}\n`)
+
+const allTests = [
+  { name: "small_c64", path: "/1k.txt", conns: 64 },
+  { name: "notfound_c64", path: "/missing.txt", conns: 64 },
+  { name: "mid_c64", path: "/100k.bin", conns: 64 },
+  { name: "big_c8", path: "/10m.bin", conns: 8 },
+  { name: "index_c64", path: "/sub/", conns: 64 },
+  { name: "list_c8", path: "/dir1000/", conns: 8 }
+]
+const wanted = process.env.BENCH_TESTS?.split(",")
+const tests = wanted ? allTests.filter((t) => wanted.includes(t.name)) : allTests
+
+// ---- servers ----------------------------------------------------------------------------------
+const node = process.execPath
+const servers = [
+  {
+    name: "effect-httpd",
+    argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1"]
+  },
+  { name: "node:http", argv: [node, Path.join(here, "reference-node.mjs"), String(port), root, host] },
+  { name: "cpython", argv: ["python3", "-m", "http.server", String(port), "--bind", host, "--directory", root] }
+]
+
+if (process.env.BENCH_PEERS === "1") {
+  const cache = Path.join(repo, ".bench-cache")
+  const bin = (pkg, file) => Path.join(cache, "node_modules", pkg, file)
+  if (!Fs.existsSync(bin("serve", "package.json"))) {
+    console.log("bench: installing sirv-cli, http-server and serve into .bench-cache/ ...")
+    execFileSync("npm", ["install", "--prefix", cache, "--no-audit", "--no-fund", "--no-save", "sirv-cli", "http-server", "serve"], {
+      stdio: "inherit"
+    })
+  }
+  const main = (pkg) => {
+    const manifest = JSON.parse(Fs.readFileSync(bin(pkg, "package.json"), "utf8"))
+    const entry = typeof manifest.bin === "string" ? manifest.bin : Object.values(manifest.bin)[0]
+    return bin(pkg, entry)
+  }
+  servers.push(
+    { name: "sirv-cli", argv: [node, main("sirv-cli"), root, "--port", String(port), "--host", host, "--quiet"] },
+    { name: "http-server", argv: [node, main("http-server"), root, "-p", String(port), "-a", host, "-s"] },
+    { name: "serve", argv: [node, main("serve"), "-l", `tcp://${host}:${port}`, "-L", root] }
+  )
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+const get = (path) =>
+  new Promise((resolve) => {
+    const socket = Net.connect({ host, port }, () => socket.write(`GET ${path} HTTP/1.0\r\nHost: ${host}\r\n\r\n`))
+    let data = ""
+    socket.setEncoding("latin1")
+    socket.on("data", (c) => (data += c))
+    socket.on("close", () => resolve(Number(/^HTTP\/1\.\d (\d+)/.exec(data)?.[1] ?? 0)))
+    socket.on("error", () => resolve(0))
+    socket.setTimeout(2000, () => socket.destroy())
+  })
+
+const start = async (server) => {
+  const child = spawn(serverPrefix[0] ?? server.argv[0], [...serverPrefix.slice(1), ...(serverPrefix.length ? server.argv : server.argv.slice(1))], {
+    stdio: "ignore",
+    detached: true
+  })
+  const started = Date.now()
+  while (Date.now() - started < 15_000) {
+    if ((await get("/1k.txt")) === 200) return child
+    await sleep(20)
+  }
+  child.kill("SIGKILL")
+  throw new Error(`${server.name} did not start`)
+}
+
+const stop = async (child) => {
+  try {
+    process.kill(-child.pid, "SIGKILL")
+  } catch {
+    child.kill("SIGKILL")
+  }
+  await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once("exit", r)))
+  await sleep(200)
+}
+
+const cpuTicks = (pid) => {
+  const fields = Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+  return Number(fields[11]) + Number(fields[12])
+}
+const peakRssKb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(Fs.readFileSync(`/proc/${pid}/status`, "utf8"))[1])
+const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim())
+
+const unit = { us: 0.001, ms: 1, s: 1000 }
+const toMs = (text) => {
+  const m = /([\d.]+)(us|ms|s)/.exec(text)
+  return m ? Number(m[1]) * unit[m[2]] : NaN
+}
+const toMiB = (text) => {
+  const m = /([\d.]+)([KMG]?B)/.exec(text)
+  return m ? Number(m[1]) * { B: 1 / 1048576, KB: 1 / 1024, MB: 1, GB: 1024 }[m[2]] : NaN
+}
+
+const load = (test, pid) => {
+  const before = cpuTicks(pid)
+  const args = [...clientPrefix, "wrk", "-t1", `-c${test.conns}`, `-d${duration}`, "--latency", `http://${host}:${port}${test.path}`]
+  const out = execFileSync(args[0], args.slice(1), { encoding: "utf8" })
+  const cpu = cpuTicks(pid) - before
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0),
+    mibs: toMiB(/Transfer\/sec:\s+(\S+)/.exec(out)?.[1] ?? ""),
+    p50: toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ""),
+    p99: toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ""),
+    cpuUsPerReq: requests > 0 ? (cpu / ticksPerSecond) * 1e6 / requests : NaN,
+    errors: /Socket errors: (.*)/.exec(out)?.[1] ?? ""
+  }
+}
+
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+// ---- run --------------------------------------------------------------------------------------
+console.log(`bench: ${rounds} rounds of ${duration} per test; ${pin ? "server on CPU 0, wrk on CPU 1" : "not pinned"}`)
+console.log(`bench: ${Os.cpus()[0]?.model ?? "unknown CPU"}, ${Os.cpus().length} cores, node ${process.version}`)
+const results = new Map() // `${server}|${test}` -> array of runs
+const peaks = new Map()
+for (let round = 1; round <= rounds; round++) {
+  for (const server of servers) {
+    const child = await start(server)
+    for (const test of tests) {
+      await get(test.path) // warm the path
+      const r = load(test, child.pid)
+      const key = `${server.name}|${test.name}`
+      results.set(key, [...(results.get(key) ?? []), r])
+      process.stdout.write(`  round ${round} ${server.name.padEnd(13)} ${test.name.padEnd(13)} ${r.rps.toFixed(0).padStart(8)} req/s\n`)
+    }
+    peaks.set(server.name, Math.max(peaks.get(server.name) ?? 0, peakRssKb(child.pid)))
+    await stop(child)
+  }
+}
+
+// Start-up: launch to first 200, median of 10.
+const startups = []
+for (let i = 0; i < 10; i++) {
+  const t0 = process.hrtime.bigint()
+  const child = await start(servers[0])
+  startups.push(Number(process.hrtime.bigint() - t0) / 1e6)
+  await stop(child)
+}
+
+const med = (server, test, field) => median((results.get(`${server}|${test}`) ?? []).map((r) => r[field]))
+console.log("")
+console.log("test          server          req/s     MiB/s   p50 ms   p99 ms  CPU µs/req")
+for (const test of tests) {
+  for (const server of servers) {
+    const f = (field, digits) => med(server.name, test.name, field).toFixed(digits)
+    console.log(
+      `${test.name.padEnd(13)} ${server.name.padEnd(13)} ${f("rps", 0).padStart(8)} ${f("mibs", 1).padStart(9)} ${
+        f("p50", 2).padStart(8)
+      } ${f("p99", 2).padStart(8)} ${f("cpuUsPerReq", 0).padStart(10)}`
+    )
+  }
+}
+console.log("")
+console.log("peak RSS over the run (MB): " + servers.map((s) => `${s.name} ${(peaks.get(s.name) / 1024).toFixed(1)}`).join(", "))
+const startup = median(startups)
+console.log(`start-up to first 200, median of 10: ${startup.toFixed(0)} ms`)
+
+const ratio = (test, other, field = "rps") => med("effect-httpd", test, field) / med(other, test, field)
+const targets = [
+  ["1 KiB keep-alive c64 vs node:http", ratio("small_c64", "node:http"), 3],
+  ["1 KiB keep-alive c64 vs cpython", ratio("small_c64", "cpython"), 10],
+  ["404 vs node:http", ratio("notfound_c64", "node:http"), 1],
+  ["10 MiB MiB/s vs node:http", ratio("big_c8", "node:http", "mibs"), 1],
+  ["1000-entry listing vs cpython", ratio("list_c8", "cpython"), 4]
+]
+if (servers.some((s) => s.name === "sirv-cli")) targets.push(["1 KiB keep-alive c64 vs sirv-cli", ratio("small_c64", "sirv-cli"), 1.5])
+console.log("")
+console.log("ratios of effect-httpd (targets from the performance issue):")
+for (const [what, value, target] of targets) {
+  if (!Number.isFinite(value)) continue
+  console.log(`  ${what.padEnd(36)} ${value.toFixed(2).padStart(6)}x  (target >= ${target}x)  ${value >= target ? "met" : "NOT met"}`)
+}
+const rss = peaks.get("effect-httpd") / 1024
+console.log(`  ${"peak RSS".padEnd(36)} ${rss.toFixed(1).padStart(6)} MB (target <= 80 MB)  ${rss <= 80 ? "met" : "NOT met"}`)
+console.log(`  ${"start-up to first response".padEnd(36)} ${startup.toFixed(0).padStart(6)} ms (target <= 250 ms) ${startup <= 250 ? "met" : "NOT met"}`)
+Fs.rmSync(root, { recursive: true, force: true })

@@ -1,0 +1,43 @@
+// The reference the benchmark compares against: a minimal static server on node:http + fs, the
+// kind of thirty lines a Node user would write. Usage: node reference-node.mjs PORT ROOT [HOST]
+import * as Fs from "node:fs"
+import * as Http from "node:http"
+import * as Path from "node:path"
+
+const [port, rootArg, host = "127.0.0.1"] = process.argv.slice(2)
+const root = Path.resolve(rootArg)
+
+const listing = (dir, urlPath, res) =>
+  Fs.readdir(dir, { withFileTypes: true }, (err, entries) => {
+    if (err) return res.writeHead(404).end()
+    const items = entries.map((e) => {
+      const name = e.name + (e.isDirectory() ? "/" : "")
+      return `<li><a href="${encodeURIComponent(name)}">${name.replace(/[&<>]/g, "")}</a></li>`
+    })
+    const body = `<!DOCTYPE html><title>${urlPath}</title><ul>\n${items.join("\n")}\n</ul>\n`
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(body) })
+    res.end(body)
+  })
+
+const sendFile = (file, size, res) => {
+  res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size })
+  Fs.createReadStream(file).on("error", () => res.destroy()).pipe(res)
+}
+
+Http.createServer((req, res) => {
+  let urlPath
+  try {
+    urlPath = decodeURIComponent(req.url.split("?")[0])
+  } catch {
+    return res.writeHead(400).end()
+  }
+  const file = Path.join(root, Path.normalize(urlPath))
+  if (!file.startsWith(root)) return res.writeHead(404).end()
+  Fs.stat(file, (err, st) => {
+    if (err) return res.writeHead(404, { "content-type": "text/plain" }).end("not found\n")
+    if (!st.isDirectory()) return sendFile(file, st.size, res)
+    if (!urlPath.endsWith("/")) return res.writeHead(301, { location: urlPath + "/" }).end()
+    const index = Path.join(file, "index.html")
+    Fs.stat(index, (e, ist) => (e || !ist.isFile() ? listing(file, urlPath, res) : sendFile(index, ist.size, res)))
+  })
+}).listen(Number(port), host)
