@@ -729,18 +729,27 @@ describe("effect-httpd --cgi", () => {
       assert.isTrue(yield* Cgi.eventually(() => Cgi.groupMembers(pgid!).length === 0, 5000))
     }))
 
-  it.scopedLive("SIGTERM leaves no script behind", () =>
+  it.scopedLive("SIGTERM leaves no script behind, and does not wait for one that ignores SIGTERM", () =>
     Effect.gen(function*() {
       const { port, running } = yield* Cli.serve(["0", "-b", "127.0.0.1", "-d", root, "--cgi", "--shutdown-grace", "0.5"])
-      const client = yield* connect(port)
-      const before = new Set(pidsOf("slow"))
-      client.send(request("/cgi-bin/slow.sh/run"))
-      const pgid = yield* Cgi.eventually(() => pidsOf("slow").find((p) => !before.has(p)))
-      assert.isDefined(pgid)
-      assert.isTrue(Cgi.groupMembers(pgid!).length > 0)
+      const slow = yield* connect(port)
+      const stubborn = yield* connect(port)
+      const beforeSlow = new Set(pidsOf("slow"))
+      const beforeStubborn = new Set(pidsOf("stubborn"))
+      slow.send(request("/cgi-bin/slow.sh/run"))
+      stubborn.send(request("/cgi-bin/stubborn.sh/run"))
+      const pgids = yield* Cgi.eventually(() => {
+        const a = pidsOf("slow").find((p) => !beforeSlow.has(p))
+        const b = pidsOf("stubborn").find((p) => !beforeStubborn.has(p))
+        return a !== undefined && b !== undefined ? [a, b] : undefined
+      })
+      assert.isDefined(pgids)
+      for (const pgid of pgids!) assert.isTrue(Cgi.groupMembers(pgid).length > 0)
+      const signalled = Date.now()
       running.child.kill("SIGTERM")
       const finished = yield* running.exited
       assert.strictEqual(finished.code, 0)
-      assert.isTrue(yield* Cgi.eventually(() => Cgi.groupMembers(pgid!).length === 0, 3000))
+      assert.isBelow(Date.now() - signalled, 2500)
+      assert.isTrue(yield* Cgi.eventually(() => pgids!.every((pgid) => Cgi.groupMembers(pgid).length === 0), 3000))
     }))
 })

@@ -119,7 +119,7 @@ export interface Group {
   readonly pgid: number
   /**
    * SIGTERM to the whole group at once, SIGKILL after the grace if anything still runs, then
-   * `release`. Returns without waiting: the escalation runs in the supervisor's scope, so a response
+   * `onGone`. Returns without waiting: the escalation runs in the supervisor's scope, so a response
    * is never held up by a script that ignores SIGTERM. Calling it again does nothing.
    */
   readonly terminate: Effect.Effect<void>
@@ -127,57 +127,66 @@ export interface Group {
 
 /** Tracks every running script of a handler and guarantees none outlives it. */
 export interface Supervisor {
-  /** Registers a freshly spawned group leader; `release` runs once the group is gone. */
-  readonly track: (pid: number, release: Effect.Effect<void>) => Group
+  /** Registers a freshly spawned group leader; `onGone` runs once the group is gone. */
+  readonly track: (pid: number, onGone: Effect.Effect<void>) => Group
 }
 
 /**
- * Builds a supervisor for the scope's lifetime. When the scope closes, running escalations finish
- * and any group still registered is killed; a process `exit` hook kills them too, for a server that
- * exits without closing its scopes. Detached children would otherwise outlive the server.
+ * Builds a supervisor for the scope's lifetime. When the scope closes, every group still registered
+ * is killed at once (SIGKILL: requests had their grace period already, and a server that stops must
+ * not wait for scripts) and released; a process `exit` hook kills them too, for a server that exits
+ * without closing its scopes. Detached children would otherwise outlive the server.
  */
 export const makeSupervisor = (grace: Duration.Duration): Effect.Effect<Supervisor, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const running = new Map<number, Group>()
+    /** Running groups and how to release each once it is gone. */
+    const running = new Map<number, Effect.Effect<void>>()
     const killAll = () => {
       for (const pgid of running.keys()) signalGroup(pgid, "SIGKILL")
     }
+    const release = (pgid: number): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const done = running.get(pgid)
+        running.delete(pgid)
+        // Bounded: releasing waits for the leader's exit, which a process stuck in the kernel never reports.
+        return done === undefined ? Effect.void : Effect.asVoid(Effect.timeoutOption(Effect.disconnect(done), Duration.seconds(1)))
+      })
     yield* Effect.acquireRelease(
       Effect.sync(() => process.on("exit", killAll)),
       () =>
         Effect.gen(function*() {
           process.off("exit", killAll)
-          const left = [...running.keys()]
           killAll()
-          running.clear()
-          yield* Effect.forEach(left, (pgid) => awaitGone(pgid, Duration.seconds(1)), { concurrency: "unbounded" })
+          yield* Effect.forEach(
+            [...running.keys()],
+            (pgid) => Effect.zipRight(awaitGone(pgid, Duration.seconds(1)), release(pgid)),
+            { concurrency: "unbounded", discard: true }
+          )
         })
     )
     const scope = yield* Effect.scope
     return {
-      track: (pid, release) => {
+      track: (pid, onGone) => {
         let terminating = false
-        const finish = Effect.suspend(() => {
-          running.delete(pid)
-          return release
-        })
+        running.set(pid, onGone)
+        // Interruptible while it waits: when the scope closes, its finalizer above takes over.
         const escalate = Effect.gen(function*() {
-          if (yield* awaitGone(pid, grace)) return
-          signalGroup(pid, "SIGKILL")
-          yield* awaitGone(pid, Duration.seconds(1))
-        }).pipe(Effect.zipRight(finish), Effect.uninterruptible)
-        const group: Group = {
+          if (!(yield* awaitGone(pid, grace))) {
+            signalGroup(pid, "SIGKILL")
+            yield* awaitGone(pid, Duration.seconds(1))
+          }
+          yield* Effect.uninterruptible(release(pid))
+        })
+        return {
           pgid: pid,
           terminate: Effect.suspend(() => {
             if (terminating) return Effect.void
             terminating = true
-            if (!groupAlive(pid)) return finish
+            if (!groupAlive(pid)) return release(pid)
             signalGroup(pid, "SIGTERM")
             return Effect.asVoid(Effect.forkIn(escalate, scope))
           })
         }
-        running.set(pid, group)
-        return group
       }
     }
   })
