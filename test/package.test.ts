@@ -1,0 +1,139 @@
+/**
+ * The package as published: `npm pack` of a fresh build, installed into a new project from the local
+ * npm cache (`--offline`: no network), imported by name from TypeScript, type-checked and run.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { afterAll, beforeAll } from "vitest"
+import { buildPackage, compilerOptions, root, run, tempDir, tscPath } from "./support/examples.js"
+
+const version: string = JSON.parse(Fs.readFileSync(Path.join(root, "package.json"), "utf8")).version
+
+/** What a user writes: the root namespace import, a subpath import, and a reach for an internal module. */
+const userProgram = `import { Effect, Layer } from "effect"
+import { AccessLog, ErrorFormatter, FileHandler, FileSystem, HttpServer, Listener, ServerConfig } from "effect-httpd"
+import * as Mime from "effect-httpd/Mime"
+
+const site = process.argv[2]!
+const Server = HttpServer.layer().pipe(
+  Layer.provide(FileHandler.layer({ directory: site }).pipe(Layer.provide(FileSystem.layer))),
+  Layer.provideMerge(Listener.layer({ port: 0, host: "127.0.0.1" })),
+  Layer.provide(Layer.mergeAll(ErrorFormatter.layer, AccessLog.layerSilent, ServerConfig.layer()))
+)
+
+const main = Effect.gen(function*() {
+  const { address } = yield* Listener.Listener
+  const response = yield* Effect.promise(() => fetch(\`http://127.0.0.1:\${address.port}/hello.txt\`))
+  const text: string = yield* Effect.promise(() => response.text())
+  console.log(\`\${response.status} \${response.headers.get("content-type")} \${text.trim()}\`)
+  console.log(Mime.guessType("a.json"))
+  const internal = yield* Effect.promise(() =>
+    // @ts-expect-error internal modules are not part of the package's interface
+    import("effect-httpd/internal/PyText.js").then(() => "importable", (e: { code?: string }) => e.code ?? String(e))
+  )
+  console.log(\`internal: \${internal}\`)
+})
+
+Effect.runPromise(main.pipe(Effect.provide(Server)))
+`
+
+let work = ""
+let packed: { readonly filename: string; readonly files: ReadonlyArray<{ readonly path: string }> } | undefined
+
+beforeAll(async () => {
+  work = tempDir("httpd-package-")
+  const pkg = Path.join(work, "pkg")
+  await buildPackage(pkg)
+  const pack = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], { cwd: pkg })
+  if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.stdout}${pack.stderr}`)
+  packed = JSON.parse(pack.stdout)[0]
+}, 180_000)
+
+afterAll(() => {
+  if (work !== "") Fs.rmSync(work, { recursive: true, force: true })
+})
+
+describe("the npm package", () => {
+  it("holds the compiled modules with their types, and nothing else", () => {
+    const files = packed!.files.map((f) => f.path).sort()
+    for (const file of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/HttpServer.js", "dist/cli.js"]) {
+      assert.include(files, file)
+    }
+    for (const file of files) assert.match(file, /^(package\.json|README\.md|dist\/.+\.(js|d\.ts))$/)
+    for (const file of files.filter((f) => f.startsWith("dist/") && f.endsWith(".js"))) {
+      assert.include(files, file.replace(/\.js$/, ".d.ts"))
+    }
+  })
+
+  it("its declarations import only its own files, its dependencies and Node's modules", () => {
+    const manifest = JSON.parse(Fs.readFileSync(Path.join(root, "package.json"), "utf8")) as {
+      readonly dependencies: Record<string, string>
+    }
+    const dist = Path.join(work, "pkg", "dist")
+    const declarations = packed!.files.map((f) => f.path).filter((f) => f.endsWith(".d.ts"))
+    for (const file of declarations) {
+      const text = Fs.readFileSync(Path.join(work, "pkg", file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "")
+      for (const [, specifier] of text.matchAll(/(?:from |import\()"([^"]+)"/g)) {
+        if (specifier.startsWith(".")) {
+          const target = Path.resolve(Path.dirname(Path.join(work, "pkg", file)), specifier.replace(/\.js$/, ".d.ts"))
+          assert.isTrue(target.startsWith(dist) && Fs.existsSync(target), `${file} imports ${specifier}`)
+        } else if (!specifier.startsWith("node:")) {
+          const name = specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/")
+          assert.property(manifest.dependencies, name, `${file} imports ${specifier}`)
+        }
+      }
+    }
+  })
+
+  it.live("installs offline into a fresh project, type-checks and runs there", () =>
+    Effect.gen(function*() {
+      const app = Path.join(work, "app")
+      const site = Path.join(work, "site")
+      Fs.mkdirSync(app)
+      Fs.mkdirSync(site)
+      Fs.writeFileSync(Path.join(site, "hello.txt"), "hello from the package\n")
+      Fs.writeFileSync(Path.join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }))
+      Fs.writeFileSync(Path.join(app, "main.ts"), userProgram)
+      Fs.writeFileSync(
+        Path.join(app, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: {
+            ...compilerOptions(),
+            // As most projects do (checking effect's own declarations would triple the time); what
+            // the package's declarations import is checked by the test above instead.
+            skipLibCheck: true,
+            typeRoots: [Path.join(root, "node_modules", "@types")],
+            outDir: "out"
+          },
+          files: ["main.ts"]
+        })
+      )
+
+      const install = yield* Effect.promise(() =>
+        run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", Path.join(work, packed!.filename)], {
+          cwd: app,
+          timeoutMs: 120_000
+        })
+      )
+      assert.strictEqual(install.code, 0, install.stdout + install.stderr)
+      assert.deepStrictEqual(JSON.parse(Fs.readFileSync(Path.join(app, "package.json"), "utf8")).dependencies, {
+        "effect-httpd": `file:../${packed!.filename}`
+      })
+
+      const check = yield* Effect.promise(() => run(process.execPath, [tscPath, "-p", "tsconfig.json"], { cwd: app, timeoutMs: 120_000 }))
+      assert.strictEqual(check.code, 0, check.stdout + check.stderr)
+
+      const program = yield* Effect.promise(() => run(process.execPath, [Path.join("out", "main.js"), site], { cwd: app, timeoutMs: 30_000 }))
+      assert.strictEqual(program.stderr, "")
+      assert.strictEqual(
+        program.stdout,
+        "200 text/plain hello from the package\napplication/json\ninternal: ERR_PACKAGE_PATH_NOT_EXPORTED\n"
+      )
+
+      const bin = yield* Effect.promise(() => run(Path.join(app, "node_modules", ".bin", "effect-httpd"), ["--version"], { cwd: app }))
+      assert.strictEqual(bin.code, 0, bin.stderr)
+      assert.include(bin.stdout, version)
+    }), 240_000)
+})
