@@ -10,6 +10,9 @@
 /** Request and error logging: `log_request`, `log_error`, `log_message`, `address_string`, `log_date_time_string`. */
 export * as AccessLog from "./AccessLog.js"
 
+/** CGI scripts over the file handler: `CGIHTTPRequestHandler` (`cgi_directories`, `is_cgi`, `run_cgi`). */
+export * as CgiHandler from "./CgiHandler.js"
+
 /** One client connection: `handle`, `handle_one_request`, `close_connection`, `handle_expect_100`. */
 export * as Connection from "./Connection.js"
 
