@@ -180,23 +180,37 @@ export const make = (
         if (translated.trailingSlash && path === translated.bytes) return notFound(request)
         // Only regular files: a FIFO or device would block or stream forever.
         if (stat.value.type !== "File") return notFound(request)
-        const file = yield* Effect.either(fs.open(path))
-        if (file._tag === "Left") return notFound(request)
-        const fstat = yield* Effect.either(file.right.stat)
+        // A small file is read whole and closed at once; a larger one stays open for streaming.
+        const loaded = yield* Effect.either(fs.load(path, SMALL_FILE))
         // Checked again on the open file: the name may have been replaced since `stat` (Linux opens a directory read-only).
-        if (fstat._tag === "Left" || fstat.right.type !== "File") return notFound(request)
-        const { mtimeMs, size } = fstat.right
+        if (loaded._tag === "Left" || loaded.right.stat.type !== "File") return notFound(request)
+        const { content } = loaded.right
+        let body: Response.Body
+        let { mtimeMs, size } = loaded.right.stat
+        if (content !== undefined) {
+          body = { _tag: "Bytes", bytes: content }
+        } else {
+          const file = yield* Effect.either(fs.open(path))
+          if (file._tag === "Left") return notFound(request)
+          const fstat = yield* Effect.either(file.right.stat)
+          if (fstat._tag === "Left" || fstat.right.type !== "File") return notFound(request)
+          ;({ mtimeMs, size } = fstat.right)
+          body = { _tag: "File", file: file.right, size }
+        }
         if (notModified(request, mtimeMs)) return { status: 304, headers: [], body: { _tag: "Empty" } }
         const ctype = Mime.guessType(path === translated.bytes ? translated.text : PyText.fsDecode(path), mime)
         return ok(request, [
           ["Content-type", ctype],
           ["Content-Length", String(size)],
           ["Last-Modified", HttpDate.formatHttpDate(mtimeMs)]
-        ], { _tag: "File", file: file.right, size })
+        ], body)
       })
 
     return RequestHandler.make({ GET: sendHead, HEAD: sendHead })
   })
+
+/** Files up to this size are read whole and sent from memory: one read, no descriptor held open. */
+const SMALL_FILE = 64 * 1024
 
 const ok = (
   request: Request.Request,

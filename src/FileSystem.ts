@@ -52,6 +52,17 @@ export interface Service {
   readonly readDirectory: (path: Uint8Array) => Effect.Effect<ReadonlyArray<DirectoryEntry>, FileSystemError>
   /** `open(path, 'rb')`. */
   readonly open: (path: Uint8Array) => Effect.Effect<File, FileSystemError, Scope.Scope>
+  /**
+   * Opens, `fstat`s and, when the file is at most `limit` bytes, reads it whole; then closes. A small
+   * file needs no handle kept open across the response (and no scope to close it in).
+   */
+  readonly load: (path: Uint8Array, limit: number) => Effect.Effect<Loaded, FileSystemError>
+}
+
+/** What {@link Service.load} found: the open file's stat, and its content when it was small enough. */
+export interface Loaded {
+  readonly stat: Stat
+  readonly content: Uint8Array | undefined
 }
 
 /** The service tag. */
@@ -145,8 +156,28 @@ const direntType = (entry: NodeFs.Dirent<string | Buffer>): Stat["type"] | undef
     ? "Other"
     : undefined
 
+const loadSync = (path: Uint8Array, limit: number): Loaded => {
+  const fd = NodeFs.openSync(asBuffer(path), "r")
+  try {
+    const stat = toStat(NodeFs.fstatSync(fd))
+    if (stat.type !== "File" || stat.size > limit) return { stat, content: undefined }
+    const content = Buffer.allocUnsafe(stat.size)
+    let filled = 0
+    while (filled < content.length) {
+      const n = NodeFs.readSync(fd, content, filled, content.length - filled, filled)
+      if (n === 0) break
+      filled += n
+    }
+    // A file that shrank since fstat: what was read is the file now.
+    return { stat: filled === stat.size ? stat : { ...stat, size: filled }, content: content.subarray(0, filled) }
+  } finally {
+    NodeFs.closeSync(fd)
+  }
+}
+
 /** The real file system through `node:fs`. */
 export const make = (): Service => ({
+  load: (path, limit) => sync(path, () => loadSync(path, limit)),
   stat: (path) => statSync(path, true),
   lstat: (path) => statSync(path, false),
   realPath: (path) => sync(path, () => NodeFs.realpathSync.native(asBuffer(path), { encoding: "buffer" })),
@@ -370,7 +401,12 @@ export const makeTest = (tree: TreeDirectory): Service => {
             })
         }
         return Effect.acquireRelease(Effect.succeed(file), () => Effect.sync(() => (open = false)))
-      })
+      }),
+    load: (path, limit) =>
+      Effect.flatMap(nodeAt(path, true), (node) =>
+        node._tag === "File"
+          ? Effect.succeed({ stat: statOf(node), content: node.content.length <= limit ? node.content : undefined })
+          : Effect.fail(new FileSystemError({ code: "EISDIR", path })))
   }
 }
 

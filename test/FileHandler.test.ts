@@ -23,6 +23,7 @@ const link = (target: string): FileSystem.TreeNode => ({ _tag: "Symlink", target
 const tree: FileSystem.TreeDirectory = {
   srv: {
     "a.txt": file("hello\n"),
+    "big.bin": file("z".repeat(100 * 1024)),
     sub: { "b.txt": file("bee"), deeper: {} },
     withindex: { "index.htm": file("htm"), "index.html": file("html") },
     htmonly: { "index.htm": file("only htm") },
@@ -130,7 +131,8 @@ const assertNotFound = (served: Served, message = "File not found", command = "G
 const assertFile = (served: Served, content: string, ctype = "text/plain") => {
   assert.strictEqual(served.status, 200)
   assert.deepStrictEqual(served.headers, fileHeaders(ctype, Buffer.byteLength(content)))
-  assert.strictEqual(served.bodyTag, "File")
+  // Small files are read whole and sent from memory; larger ones stream from an open handle.
+  assert.strictEqual(served.bodyTag, Buffer.byteLength(content) <= 64 * 1024 ? "Bytes" : "File")
   assert.strictEqual(served.body, content)
 }
 
@@ -150,6 +152,11 @@ describe("FileHandler", () => {
         const served = yield* serve("/a.txt")
         assertFile(served, "hello\n")
         assert.strictEqual(served.message, undefined)
+      }))
+
+    it.effect("a file over 64 KiB is streamed from an open handle", () =>
+      Effect.gen(function*() {
+        assertFile(yield* serve("/big.bin"), "z".repeat(100 * 1024), "application/octet-stream")
       }))
 
     it.effect("HEAD: the same headers, no body", () =>
@@ -367,21 +374,25 @@ describe("FileHandler", () => {
 
     it.effect("a file that cannot be opened: 404 File not found", () =>
       Effect.gen(function*() {
-        assertNotFound(yield* serve("/a.txt", { fs: { ...base, open: denied } }))
+        assertNotFound(yield* serve("/a.txt", { fs: { ...base, open: denied, load: denied } }))
       }))
 
     it.effect("a file replaced by a directory between stat and open: 404, not a directory's size", () =>
       Effect.gen(function*() {
         // The open file turns out to be a directory (Linux opens those read-only without complaint).
+        const directory: FileSystem.Stat = { type: "Directory", size: 4096, mtimeMs: MTIME }
         const fs: FileSystem.Service = {
           ...base,
-          open: (path) =>
-            Effect.map(base.open(path), (opened) => ({
-              ...opened,
-              stat: Effect.succeed<FileSystem.Stat>({ type: "Directory", size: 4096, mtimeMs: MTIME })
-            }))
+          load: () => Effect.succeed({ stat: directory, content: undefined }),
+          open: (path) => Effect.map(base.open(path), (opened) => ({ ...opened, stat: Effect.succeed(directory) }))
         }
         assertNotFound(yield* serve("/a.txt", { fs }))
+        // The same for a large file, which is opened for streaming after load.
+        const late: FileSystem.Service = {
+          ...base,
+          open: (path) => Effect.map(base.open(path), (opened) => ({ ...opened, stat: Effect.succeed(directory) }))
+        }
+        assertNotFound(yield* serve("/big.bin", { fs: late }))
       }))
   })
 
@@ -394,7 +405,8 @@ describe("FileHandler", () => {
         lstat: (path) => current.lstat(path),
         realPath: (path) => current.realPath(path),
         readDirectory: (path) => current.readDirectory(path),
-        open: (path) => current.open(path)
+        open: (path) => current.open(path),
+        load: (path, limit) => current.load(path, limit)
       }
       return { fs, swap: (next: FileSystem.TreeDirectory) => void (current = FileSystem.makeTest(next)) }
     }

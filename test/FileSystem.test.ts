@@ -177,6 +177,23 @@ const contract = (fixture: () => Fixture) => {
       assert.strictEqual(yield* readAll(yield* f.fs.open(path(f, "root", RAW_NAME))), "raw")
     }).pipe(Effect.scoped))
 
+  it.effect("load reads a small file whole, and only stats a larger one", () =>
+    Effect.gen(function*() {
+      const f = fixture()
+      const small = yield* f.fs.load(path(f, "root", "a.txt"), 1024)
+      assert.strictEqual(small.stat.type, "File")
+      assert.strictEqual(small.stat.size, 6)
+      assert.strictEqual(Buffer.from(small.content!).toString(), "hello\n")
+      const large = yield* f.fs.load(path(f, "root", "a.txt"), 5)
+      assert.strictEqual(large.stat.size, 6)
+      assert.strictEqual(large.content, undefined)
+      assert.strictEqual(Buffer.from((yield* f.fs.load(path(f, "root", "inside.txt"), 1024)).content!).toString(), "bee")
+      assert.strictEqual(yield* errorCode(f.fs.load(path(f, "root", "missing"), 1024)), "ENOENT")
+      // A directory is never loaded as content.
+      const dir = yield* Effect.either(f.fs.load(path(f, "root", "subdir"), 1024))
+      assert.isTrue(dir._tag === "Left" || (dir.right.stat.type === "Directory" && dir.right.content === undefined))
+    }))
+
   it.effect("open errors: ENOENT, ENOTDIR, ELOOP; a directory cannot be read (EISDIR)", () =>
     Effect.gen(function*() {
       const f = fixture()
