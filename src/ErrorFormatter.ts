@@ -7,14 +7,19 @@ import type * as Response from "./Response.js"
 
 /** What an error page is rendered from: the code, the message (also the reason phrase) and the explanation. */
 export interface ErrorInfo {
+  /** The status code (`%(code)d`). */
   readonly code: number
+  /** The message, unescaped (`%(message)s` is its HTML-escaped form). */
   readonly message: string
+  /** The explanation, unescaped (`%(explain)s` is its HTML-escaped form). */
   readonly explain: string
 }
 
 /** A rendered error body. */
 export interface Rendered {
+  /** The `Content-Type` header (`error_content_type`). */
   readonly contentType: string
+  /** The page (`error_message_format % ...`); text is sent as UTF-8. */
   readonly body: string | Uint8Array
 }
 

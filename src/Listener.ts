@@ -8,14 +8,23 @@ import * as Net from "node:net"
 
 /** The part of a connected socket the server uses; `node:net` sockets have it, and so does the test socket. */
 export interface Socket {
+  /** The peer's address (`client_address[0]`). */
   readonly remoteAddress?: string | undefined
+  /** The peer's port (`client_address[1]`). */
   readonly remotePort?: number | undefined
+  /** Whether the socket is closed for good. */
   readonly destroyed: boolean
+  /** Queues bytes; false when the caller should wait for `'drain'`. */
   write(data: Uint8Array, callback?: (err?: Error | null) => void): boolean
+  /** Half-closes: sends end of stream once the queued bytes are out. */
   end(): unknown
+  /** Closes at once. */
   destroy(): unknown
+  /** Stops `'data'` events (backpressure on the client). */
   pause(): unknown
+  /** Restarts `'data'` events. */
   resume(): unknown
+  /** `'data'`, `'end'`, `'drain'`, `'error'` and `'close'`, as a `node:net` socket emits them. */
   on(event: string, listener: (...args: Array<any>) => void): unknown
 }
 
@@ -24,8 +33,11 @@ export const serverOptions: Net.ServerOpts = { allowHalfOpen: true, noDelay: tru
 
 /** Where the server listens, as `getsockname()` reports it. */
 export interface Address {
+  /** The bound address (`server_address[0]`; CPython's `server_name` is its fully qualified name). */
   readonly host: string
+  /** The bound port (`server_port`): the one the system chose when asked for port 0. */
   readonly port: number
+  /** `address_family`. */
   readonly family: "IPv4" | "IPv6"
 }
 
@@ -37,6 +49,7 @@ export class ListenError extends Data.TaggedError("ListenError")<{
 
 /** The service: the bound address and a way to receive accepted connections. */
 export interface Service {
+  /** Where the server listens. */
   readonly address: Address
   /** Hands every accepted connection to `onSocket` until interrupted; connections that came earlier wait. */
   readonly accept: (onSocket: (socket: Socket) => void) => Effect.Effect<never>
@@ -49,8 +62,11 @@ export class Listener extends Context.Tag("effect-httpd/Listener")<Listener, Ser
 
 /** Where to listen. Without a host: `::` in dual stack where the host has IPv6, else `0.0.0.0`. */
 export interface Options {
+  /** The port; 8000 by default, 0 for any free one. */
   readonly port?: number | undefined
+  /** An IPv4 or IPv6 address or a host name. */
   readonly host?: string | undefined
+  /** The listen queue length (`request_queue_size`; CPython's is 5, Node's default 511). */
   readonly backlog?: number | undefined
 }
 

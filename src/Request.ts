@@ -16,6 +16,7 @@ export class RequestBodyError extends Data.TaggedError("RequestBodyError")<{
 
 /** The request body, read on demand. A body nobody reads is discarded by the connection (CONTRACT D1). */
 export interface Body {
+  /** How the body is delimited: no body, a Content-Length, or chunked. */
   readonly framing: Framing
   /** The next chunk of the decoded body, or undefined once it has all been read. */
   readonly read: Effect.Effect<Uint8Array | undefined, RequestBodyError>

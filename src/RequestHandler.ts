@@ -16,6 +16,7 @@ export type Handler = (request: Request.Request) => Effect.Effect<Response.Respo
 
 /** The service: method name (case-sensitive, any token) to handler. */
 export interface Service {
+  /** `do_<METHOD>` for each method the handler answers; any other method gets 501. */
   readonly methods: ReadonlyMap<string, Handler>
 }
 

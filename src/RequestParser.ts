@@ -5,23 +5,33 @@ import * as PyText from "./internal/PyText.js"
 
 /** Limits and the protocol the parser checks against (a `ServerConfig` fits). */
 export interface Options {
+  /** The server's `protocol_version`: keep-alive and `Expect: 100-continue` need `>= "HTTP/1.1"`. */
   readonly protocolVersion: string
+  /** Longest request or header line, line ending included (65536 gives CPython's 414 and 431). */
   readonly maxLineBytes: number
+  /** Most header lines, the blank line included (100 gives CPython's 431 `Too many headers`). */
   readonly maxHeaders: number
+  /** Largest whole head (CONTRACT D3). */
   readonly maxHeadBytes: number
 }
 
 /** A complete, valid request head. */
 export interface Head {
+  /** The method, verbatim (`command`). */
   readonly command: string
+  /** The target, a leading `//` run collapsed to `/` (`path`). */
   readonly path: string
+  /** The version word, verbatim, or `HTTP/0.9` for a two-word request (`request_version`). */
   readonly requestVersion: string
+  /** The request line without its line ending (`requestline`). */
   readonly requestline: string
+  /** The header fields in arrival order (`headers`). */
   readonly headers: Headers.Headers
   /** CPython's `close_connection` after parsing (an error response closes regardless). */
   readonly closeConnection: boolean
   /** Whether a `100 Continue` interim response is due before the handler runs. */
   readonly expectContinue: boolean
+  /** How the body that follows is delimited (CONTRACT D1). */
   readonly framing: Request.Framing
 }
 
@@ -50,11 +60,17 @@ export type Result =
 /** A malformed head; `requestVersion` says whether the error gets a status line (not when it is `HTTP/0.9`). */
 export interface Failure {
   readonly _tag: "Failure"
+  /** The error status (400, 414, 431, 501, 505, ...). */
   readonly status: number
+  /** `send_error`'s message, which is also the reason phrase. */
   readonly message: string
+  /** `send_error`'s explanation, when it is not the status's standard one. */
   readonly explain?: string | undefined
+  /** The version known when parsing stopped: `HTTP/0.9` until one is parsed, and then no status line is sent. */
   readonly requestVersion: string
+  /** The request line as far as it was read, for the log. */
   readonly requestline: string
+  /** The method, once known (a HEAD gets no error body); undefined when the request line failed. */
   readonly command: string | undefined
 }
 

@@ -12,11 +12,13 @@ export type Body =
 
 /** A response. `Server` and `Date` are added first by the connection, as `send_response` does. */
 export interface Response {
+  /** The status code (`send_response(code)`). */
   readonly status: number
   /** Reason phrase; the standard one when absent (`send_response(code, message)`). */
   readonly message?: string | undefined
   /** Header fields after `Server` and `Date`, in order, case kept. */
   readonly headers: ReadonlyArray<readonly [string, string]>
+  /** What follows the head (`wfile.write`). A HEAD handler leaves it empty itself, as `do_HEAD` does. */
   readonly body: Body
   /** Set by error responses: logged as `code <status>, message <errorMessage>` before the access line (`send_error`). */
   readonly errorMessage?: string | undefined

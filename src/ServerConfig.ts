@@ -29,14 +29,23 @@ export interface Service {
 
 /** Options for {@link make}: every field optional, defaults are CPython's (and the contract's). */
 export interface Options {
+  /** `protocol_version` (`HTTP/1.0`); `HTTP/1.1` or later allows persistent connections. */
   readonly protocolVersion?: string | undefined
+  /** `server_version` (`SimpleHTTP/0.6`). */
   readonly serverVersion?: string | undefined
+  /** `sys_version` (`Node.js/<version>`). */
   readonly sysVersion?: string | undefined
+  /** Longest request or header line in bytes (65536). */
   readonly maxLineBytes?: number | undefined
+  /** Most header lines (100). */
   readonly maxHeaders?: number | undefined
+  /** Largest request head in bytes (1 MiB). */
   readonly maxHeadBytes?: number | undefined
+  /** Time for a whole request head (30 seconds). */
   readonly headerTimeout?: Duration.DurationInput | undefined
+  /** Idle time allowed between requests on a persistent connection (15 seconds). */
   readonly keepAliveTimeout?: Duration.DurationInput | undefined
+  /** Time in-flight responses get when the server stops (5 seconds). */
   readonly shutdownGrace?: Duration.DurationInput | undefined
 }
 
