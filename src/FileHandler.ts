@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as NodePath from "node:path"
 import * as DirectoryListing from "./DirectoryListing.js"
 import * as ErrorFormatter from "./ErrorFormatter.js"
 import * as FileSystem from "./FileSystem.js"
@@ -77,6 +78,16 @@ const join = (dir: Uint8Array, name: Uint8Array): Uint8Array => {
   return Buffer.concat([dir, ...(slash ? [Buffer.from("/")] : []), name])
 }
 
+/** Whether `real` is exactly `absoluteRoot` followed by what `path` has after its first `rootLength` bytes. */
+const isLexical = (real: Uint8Array, absoluteRoot: Uint8Array, path: Uint8Array, rootLength: number): boolean => {
+  let end = path.length
+  while (end > rootLength && path[end - 1] === 47) end--
+  if (real.length !== absoluteRoot.length + (end - rootLength)) return false
+  for (let i = 0; i < absoluteRoot.length; i++) if (real[i] !== absoluteRoot[i]) return false
+  for (let i = rootLength, j = absoluteRoot.length; i < end; i++, j++) if (real[j] !== path[i]) return false
+  return true
+}
+
 const isWithin = (root: Uint8Array, real: Uint8Array): boolean => {
   if (real.length < root.length) return false
   for (let i = 0; i < root.length; i++) if (real[i] !== root[i]) return false
@@ -99,11 +110,16 @@ export const make = (
      * resolved on every check, as CPython looks it up on every request: a root created after start,
      * or a symlinked root switched to a new release, is served as it is now.
      */
+    // The root as an absolute, normalised path, for the shortcut in `allowed`.
+    const absoluteRoot = PyText.fsEncode(NodePath.resolve(directory)) ?? rootBytes
     const allowed = (path: Uint8Array): Effect.Effect<boolean> => {
       if (options.followSymlinks) return Effect.succeed(true)
-      return Effect.zipWith(fs.realPath(rootBytes), fs.realPath(path), isWithin).pipe(
-        Effect.orElseSucceed(() => false)
-      )
+      return Effect.flatMap(fs.realPath(path), (real) => {
+        // No symbolic link anywhere on the path (root included): the real path is the lexical one,
+        // which translatePath keeps under the root. Otherwise compare with the root's real path.
+        if (isLexical(real, absoluteRoot, path, rootBytes.length)) return Effect.succeed(true)
+        return Effect.map(fs.realPath(rootBytes), (root) => isWithin(root, real))
+      }).pipe(Effect.orElseSucceed(() => false))
     }
 
     const notFound = (request: Request.Request, message = "File not found") =>
