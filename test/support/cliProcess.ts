@@ -24,16 +24,14 @@ const newestSource = (dir: string): number =>
 
 /**
  * Builds `dist/` when it is missing or older than `src/`, so the tests never run a stale binary.
- * Type errors elsewhere do not stop tsc from emitting, so its exit status is not checked; a missing output is.
+ * `npm run build` is tsc (which emits despite type errors elsewhere) and the esbuild bundle of the CLI;
+ * its exit status is not checked, a missing output is.
  */
 export const ensureBuilt = (): void => {
   const built = Fs.existsSync(cliPath) ? Fs.statSync(cliPath).mtimeMs : 0
   if (built >= newestSource(Path.join(root, "src"))) return
-  ChildProcess.spawnSync(process.execPath, [Path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], {
-    cwd: root,
-    stdio: "ignore"
-  })
-  if (!Fs.existsSync(cliPath)) throw new Error(`building ${cliPath} failed: run npx tsc -p tsconfig.build.json`)
+  ChildProcess.spawnSync("npm", ["run", "build"], { cwd: root, stdio: "ignore" })
+  if (!Fs.existsSync(cliPath)) throw new Error(`building ${cliPath} failed: run npm run build`)
 }
 
 /** How a finished process ended and what it wrote. */
