@@ -1,7 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import * as ErrorFormatter from "../src/ErrorFormatter.js"
+import * as FileHandler from "../src/FileHandler.js"
+import * as FileSystem from "../src/FileSystem.js"
 import * as RequestArbitrary from "../src/RequestArbitrary.js"
+import * as RequestHandler from "../src/RequestHandler.js"
 import * as RequestParser from "../src/RequestParser.js"
 import * as ServerConfig from "../src/ServerConfig.js"
 
@@ -61,4 +67,15 @@ describe("RequestArbitrary", () => {
       ]
     ) assert.isTrue(Either.isLeft(decode(bad)), JSON.stringify(bad))
   })
+
+  // The README's example of a handler property, kept here so that it keeps working.
+  const Handler = FileHandler.layer({ directory: "/srv" }).pipe(
+    Layer.provide(Layer.merge(FileSystem.layerTest({ srv: { "a.txt": "a", sub: {} } }), ErrorFormatter.layer))
+  )
+  it.effect.prop("the file handler answers any request head as CPython's would", [RequestArbitrary.arbitrary], ([head]) =>
+    Effect.gen(function*() {
+      const handler = yield* RequestHandler.RequestHandler
+      const response = yield* RequestHandler.dispatch(handler, ErrorFormatter.make(), RequestArbitrary.toRequest(head))
+      assert.oneOf(response.status, [200, 301, 304, 404, 501])
+    }).pipe(Effect.scoped, Effect.provide(Handler)))
 })
