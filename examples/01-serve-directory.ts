@@ -3,7 +3,8 @@
  *
  * Run: node 01-serve-directory.js [directory]. It listens on a free port of 127.0.0.1, prints
  * CPython's banner with the bound address, logs requests to stderr in CPython's format, and stops
- * gracefully on Ctrl-C or SIGTERM (responses in flight finish, then it exits 0).
+ * gracefully on Ctrl-C or SIGTERM (responses in flight finish, then it exits 0). The server's
+ * settings come from the environment: HTTPD_PROTOCOL=HTTP/1.1 node 01-serve-directory.js public
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Layer } from "effect"
@@ -22,7 +23,9 @@ const Server = HttpServer.layer().pipe(
   Layer.provide(Layer.mergeAll(
     ErrorFormatter.layer, // CPython's HTML error pages
     AccessLog.layer, // CPython's log lines on stderr
-    ServerConfig.layer({ protocolVersion: "HTTP/1.1" }) // keep-alive, as `-p HTTP/1.1`
+    // protocol_version, server_version, limits and timeouts, from HTTPD_* environment variables
+    // (HTTPD_PROTOCOL=HTTP/1.1 for keep-alive, as `-p HTTP/1.1`); ServerConfig.layer({...}) in code.
+    ServerConfig.layerConfig
   ))
 )
 

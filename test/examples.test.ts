@@ -71,11 +71,14 @@ describe.concurrent("examples", () => {
       }), 60_000)
   }
 
-  it.live("01-serve-directory.ts serves a directory on a free port until interrupted", () =>
+  it.live("01-serve-directory.ts serves a directory on a free port, configured from the environment, until interrupted", () =>
     Effect.gen(function*() {
       const site = tempDir("httpd-example-site-")
       Fs.writeFileSync(Path.join(site, "hello.txt"), "hello from disk\n")
-      const child = ChildProcess.spawn(process.execPath, [compiled("01-serve-directory.ts"), site], { cwd: work })
+      const child = ChildProcess.spawn(process.execPath, [compiled("01-serve-directory.ts"), site], {
+        cwd: work,
+        env: { ...process.env, HTTPD_PROTOCOL: "HTTP/1.1", HTTPD_SERVER_VERSION: "Example/1.0" }
+      })
       let stdout = ""
       let stderr = ""
       child.stdout.on("data", (chunk) => (stdout += chunk))
@@ -92,6 +95,7 @@ describe.concurrent("examples", () => {
 
       const response = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/hello.txt`))
       assert.strictEqual(response.status, 200)
+      assert.match(response.headers.get("server") ?? "", /^Example\/1\.0 /)
       assert.strictEqual(yield* Effect.promise(() => response.text()), "hello from disk\n")
       yield* Effect.promise(() => until(() => stderr.includes("\n"), 5_000))
       assert.match(stderr, /^127\.0\.0\.1 - - \[.+\] "GET \/hello\.txt HTTP\/1\.1" 200 -\n$/)
