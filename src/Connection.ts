@@ -40,9 +40,12 @@ const DISCARD_LIMIT = 1024 * 1024
 /** How long a closing connection waits for the client to close its side before resetting it. */
 const LINGER_MS = 2000
 /** File bodies are read and written in pieces of this size (CPython's `copyfileobj` uses 64 KiB). */
-const FILE_CHUNK = 64 * 1024
+const FILE_CHUNK = 256 * 1024
 
 const EMPTY = Buffer.alloc(0)
+
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
 /** What a response is written for: a parsed request, or a request line that failed to parse. */
 interface Exchange {
@@ -428,7 +431,7 @@ class Connection implements Handle {
       case "Empty":
         return this.write(head)
       case "Bytes":
-        return this.write(head.length === 0 ? Buffer.from(body.bytes) : Buffer.concat([head, body.bytes]))
+        return this.writeWithHead(head, asBuffer(body.bytes))
       case "File":
         return this.writeFile(head, body.file, body.size)
       case "Stream":
@@ -442,19 +445,46 @@ class Connection implements Handle {
   private writeFile(head: Buffer, file: import("./FileSystem.js").File, size: number): Effect.Effect<void> {
     const self = this
     return Effect.gen(function*() {
+      // One buffer per response, reused once the socket has taken each piece: a download does not
+      // allocate (and leave to the collector) a new buffer for every chunk.
+      const buffer = Buffer.allocUnsafe(Math.min(FILE_CHUNK, size))
       let position = 0
       let pending: Buffer | undefined = head
       while (position < size) {
-        const chunk = Buffer.allocUnsafe(Math.min(FILE_CHUNK, size - position))
-        const n = yield* Effect.orDie(file.read(chunk, position))
+        const room = Math.min(buffer.length, size - position)
+        const n = yield* Effect.orDie(file.read(room < buffer.length ? buffer.subarray(0, room) : buffer, position))
         // A file that shrank can no longer fill its Content-Length: the connection must end.
         if (n === 0) return yield* Effect.die(new Error("file shrank while being sent"))
         position += n
-        const data = n < chunk.length ? chunk.subarray(0, n) : chunk
-        yield* self.write(pending === undefined ? data : Buffer.concat([pending, data]))
+        const data = buffer.subarray(0, n)
+        if (pending !== undefined) self.writeHead(pending)
+        yield* self.writeFlushed(data)
         pending = undefined
       }
       if (pending !== undefined) yield* self.write(pending)
+    })
+  }
+
+  /** Queues a head corked, so that it leaves together with the body write that follows (writev, no copy). */
+  private writeHead(head: Buffer): void {
+    if (head.length === 0 || this.phase === Phase.Closed || this.socket.destroyed) return
+    this.socket.cork?.()
+    this.socket.write(head)
+    queueMicrotask(() => this.socket.uncork?.())
+  }
+
+  private writeWithHead(head: Buffer, body: Buffer): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      this.writeHead(head)
+      return this.write(body)
+    })
+  }
+
+  /** Writes and waits until the socket has handed the bytes to the kernel, so the buffer can be reused. */
+  private writeFlushed(data: Buffer): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      if (this.phase === Phase.Closed || this.socket.destroyed) return resume(Effect.interrupt)
+      this.socket.write(data, (err) => resume(err ? Effect.interrupt : Effect.void))
     })
   }
 

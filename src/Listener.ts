@@ -26,6 +26,9 @@ export interface Socket {
   resume(): unknown
   /** `'data'`, `'end'`, `'drain'`, `'error'` and `'close'`, as a `node:net` socket emits them. */
   on(event: string, listener: (...args: Array<any>) => void): unknown
+  /** Gathers writes until `uncork`, so a head and its body leave in one system call. */
+  cork?(): unknown
+  uncork?(): unknown
 }
 
 /** `node:net` server options shared by every listener: half-open sockets are closed by the connection itself. */
