@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
+import * as TestClock from "effect/TestClock"
 import * as AccessLog from "../src/AccessLog.js"
 import * as ErrorFormatter from "../src/ErrorFormatter.js"
 import * as FileHandler from "../src/FileHandler.js"
@@ -115,6 +116,35 @@ describe("Connection on the in-memory listener", () => {
       assert.isTrue(r.closed)
       assert.isTrue(r.data.toString().startsWith("HTTP/1.0 200 OK\r\n"))
       assert.isTrue(r.data.toString().endsWith("\r\n\r\nbee\n"))
+    }))
+
+  it.scoped("D4 on the test clock: a partial head gets 408 at the head timeout, not before", () =>
+    Effect.gen(function*() {
+      const test = yield* server({ protocolVersion: "HTTP/1.1", headerTimeout: "30 seconds" })
+      const client = yield* test.connect
+      client.write("GET /a.txt HTTP/1.1\r\nHost: x\r\n")
+      yield* TestClock.adjust("29 seconds")
+      assert.strictEqual(client.received().length, 0)
+      yield* TestClock.adjust("2 seconds")
+      const data = yield* client.closed
+      assert.isTrue(data.toString().startsWith("HTTP/1.1 408 Request Timeout\r\n"), data.toString())
+    }))
+
+  it.scoped("D4 on the test clock: an idle persistent connection closes at the keep-alive timeout", () =>
+    Effect.gen(function*() {
+      const test = yield* server({ protocolVersion: "HTTP/1.1", keepAliveTimeout: "15 seconds" })
+      const client = yield* test.connect
+      client.write("GET /a.txt HTTP/1.1\r\n\r\n")
+      while (!client.received().toString().includes("hello\n")) yield* TestClock.adjust("1 millis")
+      const answered = client.received().length
+      yield* TestClock.adjust("14 seconds")
+      client.write("GET /sub/b.txt HTTP/1.1\r\n\r\n")
+      while (!client.received().toString().includes("bee\n")) yield* TestClock.adjust("1 millis")
+      assert.isAbove(client.received().length, answered)
+      const second = client.received().length
+      yield* TestClock.adjust("16 seconds")
+      const data = yield* client.closed
+      assert.strictEqual(data.length, second)
     }))
 
   for (const protocolVersion of ["HTTP/1.0", "HTTP/1.1"]) {
