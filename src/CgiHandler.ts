@@ -247,15 +247,17 @@ export const make = (
       stop: Deferred.Deferred<void>
     ): Stream.Stream<Uint8Array> => {
       if (buffered !== undefined) return buffered.length > 0 ? Stream.succeed(buffered) : Stream.empty
-      const next = Effect.raceFirst(
+      const end = Effect.fail(Option.none<never>())
+      const read = Effect.raceFirst(
         Effect.matchEffect(request.body.read, {
           // A body cut short (client gone) is end of input for the script, as it is for CPython's.
-          onFailure: () => Effect.fail(Option.none()),
-          onSuccess: (chunk) => chunk === undefined ? Effect.fail(Option.none()) : Effect.succeed(chunk)
+          onFailure: () => end,
+          onSuccess: (chunk) => chunk === undefined ? end : Effect.succeed(chunk)
         }),
-        Effect.zipRight(Deferred.await(stop), Effect.fail(Option.none<never>()))
+        Effect.zipRight(Deferred.await(stop), end)
       )
-      return Stream.repeatEffectOption(next)
+      // Once the response is done the body belongs to the connection again (it may be the next request's).
+      return Stream.repeatEffectOption(Effect.flatMap(Deferred.isDone(stop), (stopped) => stopped ? end : read))
     }
 
     const runCgi = (request: Request.Request, first: CgiRequest.CgiInfo) =>

@@ -605,6 +605,24 @@ describe("CgiHandler: framing on persistent connections (CONTRACT D10)", () => {
       assert.isFalse(client.closed())
     }))
 
+  it.scopedLive("a body the script leaves unread is the connection's again: the next request is served", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Cgi.start({ directory: root, config: { protocolVersion: "HTTP/1.1" } })
+      const client = yield* connect(port)
+      const body = Buffer.alloc(300_000, 0x41)
+      client.send(Buffer.concat([
+        Buffer.from(`POST /cgi-bin/ignore-stdin.sh HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`),
+        body,
+        Buffer.from("GET /cgi-bin/clen.sh HTTP/1.1\r\nHost: x\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+      ]))
+      const data = yield* client.read((d) => d.includes("plain file\n"), 8000)
+      const first = Cgi.parse(data)
+      assert.strictEqual(first.body.toString(), "ignored\n")
+      const second = Cgi.parse(first.rest)
+      assert.strictEqual(second.body.toString(), "hello\n")
+      assert.strictEqual(Cgi.parse(second.rest).body.toString(), "plain file\n")
+    }))
+
   it.scopedLive("output shorter than the script's Content-Length closes the connection", () =>
     Effect.gen(function*() {
       const { port } = yield* Cgi.start({ directory: root, config: { protocolVersion: "HTTP/1.1" } })
