@@ -1,13 +1,13 @@
 /**
- * The package as published: `npm pack` of a fresh build, installed into a new project from the local
- * npm cache (`--offline`: no network), imported by name from TypeScript, type-checked and run.
+ * The package as published: `npm pack` (which builds it), installed into a new project from the
+ * local npm cache (`--offline`: no network), imported by name from TypeScript, type-checked and run.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { afterAll, beforeAll } from "vitest"
-import { buildPackage, compilerOptions, root, run, tempDir, tscPath } from "./support/examples.js"
+import { compilerOptions, pack, type Packed, root, run, tempDir, tscPath } from "./support/examples.js"
 
 const version: string = JSON.parse(Fs.readFileSync(Path.join(root, "package.json"), "utf8")).version
 
@@ -40,16 +40,12 @@ Effect.runPromise(main.pipe(Effect.provide(Server)))
 `
 
 let work = ""
-let packed: { readonly filename: string; readonly files: ReadonlyArray<{ readonly path: string }> } | undefined
+let packed: Packed | undefined
 
 beforeAll(async () => {
   work = tempDir("httpd-package-")
-  const pkg = Path.join(work, "pkg")
-  await buildPackage(pkg)
-  const pack = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], { cwd: pkg })
-  if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.stdout}${pack.stderr}`)
-  packed = JSON.parse(pack.stdout)[0]
-}, 180_000)
+  packed = await pack(work)
+}, 240_000)
 
 afterAll(() => {
   if (work !== "") Fs.rmSync(work, { recursive: true, force: true })
@@ -71,13 +67,13 @@ describe("the npm package", () => {
     const manifest = JSON.parse(Fs.readFileSync(Path.join(root, "package.json"), "utf8")) as {
       readonly dependencies: Record<string, string>
     }
-    const dist = Path.join(work, "pkg", "dist")
+    const dist = Path.join(work, "source", "dist")
     const declarations = packed!.files.map((f) => f.path).filter((f) => f.endsWith(".d.ts"))
     for (const file of declarations) {
-      const text = Fs.readFileSync(Path.join(work, "pkg", file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "")
+      const text = Fs.readFileSync(Path.join(work, "source", file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "")
       for (const [, specifier] of text.matchAll(/(?:from |import\()"([^"]+)"/g)) {
         if (specifier.startsWith(".")) {
-          const target = Path.resolve(Path.dirname(Path.join(work, "pkg", file)), specifier.replace(/\.js$/, ".d.ts"))
+          const target = Path.resolve(Path.dirname(Path.join(work, "source", file)), specifier.replace(/\.js$/, ".d.ts"))
           assert.isTrue(target.startsWith(dist) && Fs.existsSync(target), `${file} imports ${specifier}`)
         } else if (!specifier.startsWith("node:")) {
           const name = specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/")

@@ -1,5 +1,5 @@
 /**
- * Test support: the package as users get it. Builds `src/` into a temporary directory (never into
+ * Test support: the package as users get it. Packs and builds it in a temporary directory (never in
  * this repository's `dist/`, which other tests and other people's builds use), and runs programs
  * against it as separate Node processes.
  */
@@ -46,28 +46,32 @@ export const run = (
     )
   })
 
-/** Runs the TypeScript compiler of this repository; fails with its output unless it succeeds. */
-export const tsc = async (args: ReadonlyArray<string>, cwd: string): Promise<void> => {
-  const result = await run(process.execPath, [tscPath, ...args], { cwd, timeoutMs: 120_000 })
-  if (result.code !== 0) throw new Error(`tsc ${args.join(" ")} failed:\n${result.stdout}${result.stderr}`)
-}
-
 /** A fresh temporary directory. */
 export const tempDir = (prefix: string): string => Fs.mkdtempSync(Path.join(Os.tmpdir(), prefix))
 
+/** What `npm pack --json` reports of a tarball. */
+export interface Packed {
+  readonly filename: string
+  readonly files: ReadonlyArray<{ readonly path: string }>
+}
+
 /**
- * Lays out the package as `npm pack` would take it: `package.json`, `README.md` and `dist/` built
- * from `src/` by `tsconfig.build.json`. Type errors in `src/` are the type check's to report (tsc
- * still emits), so only a missing output fails here, as in `cliProcess.ensureBuilt`.
+ * `npm pack` as a release would run it, in a clean copy of the sources under `dir/source` (this
+ * repository's `dist/` may be stale and is shared with other tests): `prepare` runs `npm run build`,
+ * so the tarball holds exactly what the build script makes. The tarball is written to `dir`.
  */
-export const buildPackage = async (dir: string): Promise<void> => {
-  Fs.mkdirSync(dir, { recursive: true })
-  const dist = Path.join(dir, "dist")
-  const result = await run(process.execPath, [tscPath, "-p", "tsconfig.build.json", "--outDir", dist], { cwd: root, timeoutMs: 120_000 })
-  for (const file of ["index.js", "index.d.ts"]) {
-    if (!Fs.existsSync(Path.join(dist, file))) throw new Error(`building the package failed:\n${result.stdout}${result.stderr}`)
+export const pack = async (dir: string): Promise<Packed> => {
+  const source = Path.join(dir, "source")
+  Fs.mkdirSync(source, { recursive: true })
+  for (const file of ["package.json", "README.md", "tsconfig.json", "tsconfig.build.json"]) {
+    Fs.copyFileSync(Path.join(root, file), Path.join(source, file))
   }
-  for (const file of ["package.json", "README.md"]) Fs.copyFileSync(Path.join(root, file), Path.join(dir, file))
+  Fs.cpSync(Path.join(root, "src"), Path.join(source, "src"), { recursive: true })
+  Fs.symlinkSync(Path.join(root, "node_modules"), Path.join(source, "node_modules"), "dir")
+  const result = await run("npm", ["pack", "--json", "--pack-destination", dir], { cwd: source, timeoutMs: 180_000 })
+  if (result.code !== 0) throw new Error(`npm pack failed:\n${result.stdout}${result.stderr}`)
+  // The build's own output may precede the JSON on stdout.
+  return JSON.parse(result.stdout.slice(result.stdout.indexOf("[")))[0]
 }
 
 /** Makes every package installed in this repository resolvable from `<dir>/node_modules`, by symbolic links. */
