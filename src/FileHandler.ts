@@ -2,8 +2,11 @@
  * Static files and directory listings: replaces `SimpleHTTPRequestHandler` (`translate_path`,
  * `send_head`, `list_directory`, `guess_type`, `index_pages`, `extensions_map`, `do_GET`, `do_HEAD`).
  */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as NodePath from "node:path"
 import * as DirectoryListing from "./DirectoryListing.js"
 import * as ErrorFormatter from "./ErrorFormatter.js"
@@ -251,4 +254,43 @@ export const layer = (
     Effect.gen(function*() {
       return yield* make(yield* FileSystem.FileSystem, yield* ErrorFormatter.ErrorFormatter, options)
     })
+  )
+
+/**
+ * The options Effect `Config` holds (environment variables by default): `HTTPD_DIRECTORY`,
+ * `HTTPD_FOLLOW_SYMLINKS` (`true` / `false`) and `HTTPD_INDEX_PAGES` (names separated by commas, tried
+ * in order). A variable that is not set leaves its option out.
+ */
+export const config: Config.Config<Options> = Config.map(
+  Config.all({
+    directory: Config.option(Config.string("HTTPD_DIRECTORY")),
+    followSymlinks: Config.option(Config.boolean("HTTPD_FOLLOW_SYMLINKS")),
+    indexPages: Config.option(Config.array(Config.string(), "HTTPD_INDEX_PAGES"))
+  }),
+  (c): Options => ({
+    directory: Option.getOrUndefined(c.directory),
+    followSymlinks: Option.getOrUndefined(c.followSymlinks),
+    indexPages: Option.getOrUndefined(c.indexPages)
+  })
+)
+
+/**
+ * {@link layer} with its options read from {@link config}; a variable that is set overrides the
+ * option given here (the extensions map can only be given here).
+ */
+export const layerConfig = (
+  options: Options = {}
+): Layer.Layer<
+  RequestHandler.RequestHandler,
+  ConfigError.ConfigError,
+  FileSystem.FileSystem | ErrorFormatter.ErrorFormatter
+> =>
+  Layer.unwrapEffect(
+    Effect.map(config, (c) =>
+      layer({
+        ...options,
+        directory: c.directory ?? options.directory,
+        followSymlinks: c.followSymlinks ?? options.followSymlinks,
+        indexPages: c.indexPages ?? options.indexPages
+      }))
   )

@@ -82,6 +82,8 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
       if (open.size > 0) {
         // Finalizers run uninterruptibly; the wait must be interruptible for the timeout to end it.
         yield* Effect.interruptible(Effect.async<void>((resume) => {
+          // The last connection may have closed while this fiber was being started.
+          if (open.size === 0) return resume(Effect.void)
           allClosed = () => resume(Effect.void)
         })).pipe(Effect.timeout(env.config.shutdownGrace), Effect.ignore)
       }

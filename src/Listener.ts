@@ -1,8 +1,11 @@
 /** The listening socket: replaces `TCPServer`'s `server_bind`, `server_activate` and `get_request` (bind, listen, accept). */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { EventEmitter } from "node:events"
 import * as Net from "node:net"
 
@@ -125,6 +128,30 @@ export const layer = (options: Options = {}): Layer.Layer<Listener, ListenError>
         })
       }
     })
+  )
+
+/**
+ * {@link layer} with the port and address read from Effect `Config` (environment variables by
+ * default): `HTTPD_PORT` (0 for any free port) and `HTTPD_BIND`. A variable that is set overrides the
+ * option given here.
+ */
+export const layerConfig = (options: Options = {}): Layer.Layer<Listener, ListenError | ConfigError.ConfigError> =>
+  Layer.unwrapEffect(
+    Effect.map(
+      Config.all({
+        port: Config.option(Config.validate(Config.integer("HTTPD_PORT"), {
+          message: "Expected a port between 0 and 65535",
+          validation: (port) => port >= 0 && port <= 65535
+        })),
+        host: Config.option(Config.string("HTTPD_BIND"))
+      }),
+      (c) =>
+        layer({
+          ...options,
+          port: Option.getOrElse(c.port, () => options.port),
+          host: Option.getOrElse(c.host, () => options.host)
+        })
+    )
   )
 
 /** The client end of an in-memory connection. */

@@ -88,7 +88,7 @@ export const layer = (options: Options = {}): Layer.Layer<ServerConfig> => Layer
 
 /**
  * Reads the config from Effect `Config` (environment variables by default):
- * `HTTPD_PROTOCOL`, `HTTPD_SERVER_VERSION`, `HTTPD_HEADER_TIMEOUT`, `HTTPD_KEEP_ALIVE_TIMEOUT`, `HTTPD_SHUTDOWN_GRACE`
+ * `HTTPD_PROTOCOL`, `HTTPD_SERVER_VERSION`, `HTTPD_SYS_VERSION`, `HTTPD_HEADER_TIMEOUT`, `HTTPD_KEEP_ALIVE_TIMEOUT`, `HTTPD_SHUTDOWN_GRACE`
  * (durations such as `30 seconds`),
  * `HTTPD_MAX_LINE_BYTES`, `HTTPD_MAX_HEADERS`, `HTTPD_MAX_HEAD_BYTES`.
  */
@@ -98,6 +98,7 @@ export const layerConfig: Layer.Layer<ServerConfig, import("effect/ConfigError")
     Config.all({
       protocolVersion: Config.option(Config.string("HTTPD_PROTOCOL")),
       serverVersion: Config.option(Config.string("HTTPD_SERVER_VERSION")),
+      sysVersion: Config.option(Config.string("HTTPD_SYS_VERSION")),
       maxLineBytes: Config.option(Config.integer("HTTPD_MAX_LINE_BYTES")),
       maxHeaders: Config.option(Config.integer("HTTPD_MAX_HEADERS")),
       maxHeadBytes: Config.option(Config.integer("HTTPD_MAX_HEAD_BYTES")),
@@ -109,6 +110,7 @@ export const layerConfig: Layer.Layer<ServerConfig, import("effect/ConfigError")
       make({
         protocolVersion: optional(c.protocolVersion),
         serverVersion: optional(c.serverVersion),
+        sysVersion: optional(c.sysVersion),
         maxLineBytes: optional(c.maxLineBytes),
         maxHeaders: optional(c.maxHeaders),
         maxHeadBytes: optional(c.maxHeadBytes),

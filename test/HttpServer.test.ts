@@ -6,13 +6,16 @@ import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as AccessLog from "../src/AccessLog.js"
 import * as ErrorFormatter from "../src/ErrorFormatter.js"
 import * as FileHandler from "../src/FileHandler.js"
 import * as FileSystem from "../src/FileSystem.js"
+import * as HttpServer from "../src/HttpServer.js"
+import * as Listener from "../src/Listener.js"
 import * as Request from "../src/Request.js"
 import * as RequestHandler from "../src/RequestHandler.js"
 import * as Response from "../src/Response.js"
-import type * as ServerConfig from "../src/ServerConfig.js"
+import * as ServerConfig from "../src/ServerConfig.js"
 import { connect, count, exchange, start } from "./support/server.js"
 
 const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-server-"))
@@ -273,6 +276,24 @@ describe("timeouts and shutdown (CONTRACT D4, D9)", () => {
       const started = Date.now()
       yield* Fiber.interrupt(fiber)
       assert.isBelow(Date.now() - started, 2000)
+    }))
+
+  it.live("D9: a connection that closes just as the server stops does not hold the stop for the grace period", () =>
+    Effect.gen(function*() {
+      const server = HttpServer.layer().pipe(
+        Layer.provide(FileHandler.layer({ directory: "/srv" })),
+        Layer.provide(FileSystem.layerTest({ srv: {} })),
+        Layer.provideMerge(Listener.layerTest),
+        Layer.provide(Layer.mergeAll(ErrorFormatter.layer, AccessLog.layerSilent, ServerConfig.layer({ shutdownGrace: "5 seconds" })))
+      )
+      const started = Date.now()
+      yield* Effect.gen(function*() {
+        const client = yield* (yield* Listener.ListenerTest).connect
+        yield* Effect.sleep("20 millis")
+        // The connection closes on this end of input while the server is already stopping.
+        client.end()
+      }).pipe(Effect.provide(server))
+      assert.isBelow(Date.now() - started, 1000)
     }))
 })
 

@@ -55,6 +55,7 @@ describe("ServerConfig", () => {
       const config = yield* fromEnv({
         HTTPD_PROTOCOL: "HTTP/1.1",
         HTTPD_SERVER_VERSION: "Mine/1.0",
+        HTTPD_SYS_VERSION: "Node",
         HTTPD_MAX_LINE_BYTES: "8192",
         HTTPD_MAX_HEADERS: "50",
         HTTPD_MAX_HEAD_BYTES: "65536",
@@ -64,6 +65,7 @@ describe("ServerConfig", () => {
       })
       assert.strictEqual(config.protocolVersion, "HTTP/1.1")
       assert.strictEqual(config.serverVersion, "Mine/1.0")
+      assert.strictEqual(config.sysVersion, "Node")
       assert.strictEqual(config.maxLineBytes, 8192)
       assert.strictEqual(config.maxHeaders, 50)
       assert.strictEqual(config.maxHeadBytes, 65536)
