@@ -128,17 +128,15 @@ export const make = (
     const notFound = (request: Request.Request, message = "File not found") =>
       errors.format(request.command, 404, message)
 
-    const listDirectory = (request: Request.Request, path: Uint8Array) =>
-      Effect.gen(function*() {
-        const names = yield* Effect.either(fs.readDirectory(path))
-        if (names._tag === "Left") return notFound(request, "No permission to list directory")
-        // The directory gives each entry's type; only a symbolic link (or an entry of unknown type)
-        // costs a stat, since isdir follows links.
-        // The directory gives each entry's type; only a symbolic link (or an entry of unknown type)
-        // costs a system call, since isdir follows links. Plain entries skip Effect altogether.
+    /**
+     * A directory's entries, names decoded, types from the directory itself; `lookups` are the entries
+     * (links, unknown types) whose type must be asked again on every listing, since isdir follows links.
+     */
+    const readEntries = (path: Uint8Array) =>
+      Effect.map(fs.readDirectory(path), (listed): Contents => {
         const entries: Array<DirectoryListing.Entry> = []
         const lookups: Array<number> = []
-        for (const entry of names.right) {
+        for (const entry of listed) {
           const name = PyText.fsDecode(entry.name)
           if (entry.type !== undefined && entry.type !== "SymbolicLink") {
             entries.push({ name, isDirectory: entry.type === "Directory", isSymbolicLink: false })
@@ -147,8 +145,35 @@ export const make = (
             entries.push({ name, isDirectory: false, isSymbolicLink: entry.type === "SymbolicLink" })
           }
         }
+        return { names: listed.map((entry) => entry.name), entries, lookups }
+      })
+
+    // Listings of directories that have not changed for a while, reused while their mtime and size
+    // stay the same: reading a large directory is most of a listing's cost.
+    const listings = new Map<string, Contents & { readonly mtimeMs: number; readonly size: number }>()
+    const contentsOf = (path: Uint8Array, dir: FileSystem.Stat) => {
+      const key = Buffer.from(path).toString("latin1")
+      const cached = listings.get(key)
+      if (cached !== undefined && cached.mtimeMs === dir.mtimeMs && cached.size === dir.size) {
+        return Effect.succeed<Contents>(cached)
+      }
+      return Effect.tap(readEntries(path), (contents) => {
+        listings.delete(key)
+        // A directory changed within the last seconds may change again within its mtime's granularity.
+        if (Date.now() - dir.mtimeMs < LISTING_SETTLE_MS) return
+        if (listings.size >= LISTING_CACHE_SIZE) listings.delete(listings.keys().next().value!)
+        listings.set(key, { ...contents, mtimeMs: dir.mtimeMs, size: dir.size })
+      })
+    }
+
+    const listDirectory = (request: Request.Request, path: Uint8Array, dir: FileSystem.Stat) =>
+      Effect.gen(function*() {
+        const contents = yield* Effect.either(contentsOf(path, dir))
+        if (contents._tag === "Left") return notFound(request, "No permission to list directory")
+        const { lookups, names } = contents.right
+        const entries = [...contents.right.entries]
         yield* Effect.forEach(lookups, (i) => {
-          const full = join(path, names.right[i].name)
+          const full = join(path, names[i])
           const link = entries[i].isSymbolicLink
             ? Effect.succeed(true)
             : Effect.match(fs.lstat(full), { onFailure: () => false, onSuccess: (s) => s.type === "SymbolicLink" })
@@ -193,7 +218,7 @@ export const make = (
               break
             }
           }
-          if (index === undefined) return yield* listDirectory(request, path)
+          if (index === undefined) return yield* listDirectory(request, path, stat.value)
           path = index
         }
         if (translated.trailingSlash && path === translated.bytes) return notFound(request)
@@ -227,6 +252,17 @@ export const make = (
 
     return RequestHandler.make({ GET: sendHead, HEAD: sendHead })
   })
+
+/** A directory's entries, as a listing needs them. */
+interface Contents {
+  readonly names: ReadonlyArray<Uint8Array>
+  readonly entries: ReadonlyArray<DirectoryListing.Entry>
+  readonly lookups: ReadonlyArray<number>
+}
+
+/** How many directories' entries are kept, and how long a directory must be unchanged to be kept. */
+const LISTING_CACHE_SIZE = 256
+const LISTING_SETTLE_MS = 2000
 
 /** Files up to this size are read whole and sent from memory: one read, no descriptor held open. */
 const SMALL_FILE = 64 * 1024

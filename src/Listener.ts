@@ -76,6 +76,26 @@ export interface Options {
   readonly backlog?: number | undefined
 }
 
+/** Hands accepted connections to the acceptor; those that arrive before it is there wait for it. */
+const delivery = () => {
+  let deliver: ((socket: Socket) => void) | undefined
+  const pending: Array<Socket> = []
+  return {
+    arrive: (socket: Socket): void => {
+      if (deliver) deliver(socket)
+      else pending.push(socket)
+    },
+    accept: (onSocket: (socket: Socket) => void): Effect.Effect<never> =>
+      Effect.async<never>(() => {
+        deliver = onSocket
+        for (const socket of pending.splice(0)) onSocket(socket)
+        return Effect.sync(() => {
+          deliver = undefined
+        })
+      })
+  }
+}
+
 const describe = (err: NodeJS.ErrnoException, options: Options): ListenError => {
   const where = `${options.host ?? "all interfaces"} port ${options.port ?? 8000}`
   const code = err.code ?? "UNKNOWN"
@@ -97,9 +117,8 @@ export const layer = (options: Options = {}): Layer.Layer<Listener, ListenError>
     Listener,
     Effect.gen(function*() {
       const server = Net.createServer(serverOptions)
-      const pending: Array<Net.Socket> = []
-      let deliver: ((socket: Socket) => void) | undefined
-      server.on("connection", (socket: Net.Socket) => (deliver ? deliver(socket) : pending.push(socket)))
+      const connections = delivery()
+      server.on("connection", connections.arrive)
       yield* Effect.acquireRelease(
         Effect.async<void, ListenError>((resume) => {
           const onError = (err: NodeJS.ErrnoException) => resume(Effect.fail(describe(err, options)))
@@ -115,14 +134,7 @@ export const layer = (options: Options = {}): Layer.Layer<Listener, ListenError>
       const bound = server.address() as Net.AddressInfo
       return {
         address: { host: bound.address, port: bound.port, family: bound.family === "IPv6" ? "IPv6" : "IPv4" },
-        accept: (onSocket) =>
-          Effect.async<never>(() => {
-            deliver = onSocket
-            for (const socket of pending.splice(0)) onSocket(socket)
-            return Effect.sync(() => {
-              deliver = undefined
-            })
-          }),
+        accept: connections.accept,
         stop: Effect.sync(() => {
           server.close()
         })
@@ -237,24 +249,15 @@ class TestSocket extends EventEmitter implements Socket {
 /** An in-memory listener for wire tests: no port, connections made with {@link ListenerTest}. */
 export const layerTest: Layer.Layer<Listener | ListenerTest> = Layer.effectContext(
   Effect.sync(() => {
-    let deliver: ((socket: Socket) => void) | undefined
-    const pending: Array<TestSocket> = []
+    const connections = delivery()
     const listener: Service = {
       address: { host: "127.0.0.1", port: 0, family: "IPv4" },
-      accept: (onSocket) =>
-        Effect.async<never>(() => {
-          deliver = onSocket
-          for (const s of pending.splice(0)) onSocket(s)
-          return Effect.sync(() => {
-            deliver = undefined
-          })
-        }),
+      accept: connections.accept,
       stop: Effect.void
     }
     const connect = Effect.sync((): TestClient => {
       const socket = new TestSocket()
-      if (deliver) deliver(socket)
-      else pending.push(socket)
+      connections.arrive(socket)
       return {
         write: (data) => socket.push(typeof data === "string" ? Buffer.from(data, "latin1") : Buffer.from(data)),
         end: () => socket.push(null),

@@ -396,6 +396,68 @@ describe("FileHandler", () => {
       }))
   })
 
+  describe("listings of settled directories are reused", () => {
+    // Counts readDirectory calls; the tree can be swapped under the same handler.
+    const counting = (initial: FileSystem.TreeDirectory) => {
+      let current = FileSystem.makeTest(initial)
+      let reads = 0
+      const fs: FileSystem.Service = {
+        ...current,
+        stat: (path) => current.stat(path),
+        lstat: (path) => current.lstat(path),
+        realPath: (path) => current.realPath(path),
+        readDirectory: (path) => {
+          reads++
+          return current.readDirectory(path)
+        },
+        open: (path) => current.open(path),
+        load: (path, limit) => current.load(path, limit)
+      }
+      return { fs, reads: () => reads, swap: (next: FileSystem.TreeDirectory) => void (current = FileSystem.makeTest(next)) }
+    }
+    const dir = (mtimeMs: number, entries: FileSystem.TreeDirectory): FileSystem.TreeNode => ({
+      _tag: "Directory",
+      mtimeMs,
+      entries
+    })
+    const get = (handler: RequestHandler.Service, path: string) =>
+      Effect.scoped(Effect.flatMap(
+        RequestHandler.dispatch(handler, errors, Request.make({ path })),
+        (response) => readBody(response.body)
+      ))
+
+    it.effect("an unchanged old directory is read once; a changed one again", () =>
+      Effect.gen(function*() {
+        const t = counting({ srv: { lst: dir(MTIME, { "a.txt": file("a") }) } })
+        const handler = yield* FileHandler.make(t.fs, errors, { directory: "/srv" })
+        assert.include(yield* get(handler, "/lst/"), ">a.txt<")
+        assert.include(yield* get(handler, "/lst/"), ">a.txt<")
+        assert.strictEqual(t.reads(), 1)
+        t.swap({ srv: { lst: dir(MTIME + 1000, { "a.txt": file("a"), "b.txt": file("b") }) } })
+        assert.include(yield* get(handler, "/lst/"), ">b.txt<")
+        assert.strictEqual(t.reads(), 2)
+      }))
+
+    it.effect("a directory changed in the last seconds is read every time", () =>
+      Effect.gen(function*() {
+        const t = counting({ srv: { lst: dir(Date.now(), { "a.txt": file("a") }) } })
+        const handler = yield* FileHandler.make(t.fs, errors, { directory: "/srv" })
+        yield* get(handler, "/lst/")
+        yield* get(handler, "/lst/")
+        assert.strictEqual(t.reads(), 2)
+      }))
+
+    it.effect("a symbolic link's target is looked up on every listing, cached or not", () =>
+      Effect.gen(function*() {
+        const t = counting({ srv: { lst: dir(MTIME, { ln: link("../target") }), target: {} } })
+        const handler = yield* FileHandler.make(t.fs, errors, { directory: "/srv" })
+        assert.include(yield* get(handler, "/lst/"), `href="ln/">ln@<`)
+        t.swap({ srv: { lst: dir(MTIME, { ln: link("../target") }), target: file("now a file") } })
+        assert.include(yield* get(handler, "/lst/"), `href="ln">ln@<`)
+        assert.strictEqual(t.reads(), 1)
+      }))
+  })
+
   describe("the root is looked up on every request", () => {
     // A file system whose contents can be swapped under a handler that is already built.
     const switchable = (initial: FileSystem.TreeDirectory) => {
