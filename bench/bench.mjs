@@ -3,7 +3,7 @@
 // rounds interleaved, the same wrk load for each; prints medians, ratios and the issue's targets.
 // Only ratios measured in one run mean anything: these machines are shared and noisy.
 //
-// env: BENCH_ROUNDS (3), BENCH_DURATION (5s), BENCH_PEERS=1 (also sirv-cli, http-server and serve,
+// env: BENCH_ROUNDS (3), BENCH_DURATION (5s), BENCH_WARMUP (1s of unmeasured load first), BENCH_PEERS=1 (also sirv-cli, http-server and serve,
 // installed on demand into .bench-cache/), BENCH_TESTS (comma list, default all), BENCH_PORT (18181).
 import { execFileSync, spawn } from "node:child_process"
 import * as Fs from "node:fs"
@@ -15,6 +15,7 @@ const here = Path.dirname(new URL(import.meta.url).pathname)
 const repo = Path.resolve(here, "..")
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const duration = process.env.BENCH_DURATION ?? "5s"
+const warmup = process.env.BENCH_WARMUP ?? "1s"
 const port = Number(process.env.BENCH_PORT ?? 18181)
 const host = "127.0.0.1"
 
@@ -152,6 +153,8 @@ const toMiB = (text) => {
 }
 
 const load = (test, pid) => {
+  // Unmeasured load first, so that every server is measured with its JIT warm.
+  execFileSync(clientPrefix[0] ?? "wrk", [...clientPrefix.slice(1), ...(clientPrefix.length ? ["wrk"] : []), "-t1", `-c${test.conns}`, `-d${warmup}`, `http://${host}:${port}${test.path}`], { stdio: "ignore" })
   const before = cpuTicks(pid)
   const args = [...clientPrefix, "wrk", "-t1", `-c${test.conns}`, `-d${duration}`, "--latency", `http://${host}:${port}${test.path}`]
   const out = execFileSync(args[0], args.slice(1), { encoding: "utf8" })
@@ -181,7 +184,6 @@ for (let round = 1; round <= rounds; round++) {
   for (const server of servers) {
     const child = await start(server)
     for (const test of tests) {
-      await get(test.path) // warm the path
       const r = load(test, child.pid)
       const key = `${server.name}|${test.name}`
       results.set(key, [...(results.get(key) ?? []), r])
