@@ -23,6 +23,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Scheduler from "effect/Scheduler"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as NodeFs from "node:fs"
@@ -314,6 +315,9 @@ export const make = (
         // The process lives in its own scope, closed by the supervisor once its whole group is gone,
         // so that no response waits for a script that ignores SIGTERM.
         const stop = yield* Deferred.make<void>()
+        // The group may be gone before its output has been read: the scope that owns stdout must
+        // outlive this request's reading of it, not just the processes.
+        const outputRead = yield* Deferred.make<void>()
         // Once the group is gone nothing writes to stderr any more, but lines may still sit in the pipe.
         let stderrDone: Effect.Effect<unknown> = Effect.void
         const started = yield* Effect.uninterruptible(Effect.gen(function*() {
@@ -324,6 +328,7 @@ export const make = (
             return proc
           }
           const release = Effect.suspend(() => Effect.timeoutOption(stderrDone, STDERR_DRAIN)).pipe(
+            Effect.zipRight(Deferred.await(outputRead)),
             Effect.zipRight(Scope.close(procScope, Exit.void))
           )
           const group = supervisor.track(proc.right.pid, release)
@@ -335,6 +340,8 @@ export const make = (
           return yield* fail(request, 502, undefined, "The CGI script could not be started")
         }
         const { group, proc, procScope } = started.right
+        // Added after the group's finalizer, so it runs first when the request's scope closes.
+        yield* Effect.addFinalizer(() => Deferred.succeed(outputRead, undefined))
 
         // Never interrupted: a write to the pipe still pending when its error listener goes away
         // would crash the process with EPIPE. It ends with the body, on `stop`, or when the script exits.
@@ -462,7 +469,12 @@ export const make = (
         // CPython's IndexError (more `..` than parts): a clean 404 instead of a dropped connection.
         if (collapsed === undefined) return fail(request, 404, "File not found")
         const info = CgiRequest.isCgi(collapsed.path, directories)
-        return info === undefined ? fallback(request) : runCgi(request, info)
+        // Scripts run on Effect's default (microtask) scheduler whatever the server uses: between the
+        // spawn and the first read of stdout, no event-loop turn may pass, or a script that has already
+        // exited gets its unread output flowed away by Node (child_process flushStdio).
+        return info === undefined
+          ? fallback(request)
+          : Effect.withScheduler(runCgi(request, info), Scheduler.defaultScheduler)
       })
 
     const unsupported = (request: Request.Request) => fail(request, 501, `Unsupported method (${PyText.pyRepr(request.command)})`)

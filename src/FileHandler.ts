@@ -265,7 +265,7 @@ const LISTING_CACHE_SIZE = 256
 const LISTING_SETTLE_MS = 2000
 
 /** Files up to this size are read whole and sent from memory: one read, no descriptor held open. */
-const SMALL_FILE = 64 * 1024
+const SMALL_FILE = 128 * 1024
 
 const ok = (
   request: Request.Request,

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
+import * as Scheduler from "effect/Scheduler"
 import * as AccessLog from "./AccessLog.js"
 import * as Connection from "./Connection.js"
 import * as ErrorFormatter from "./ErrorFormatter.js"
@@ -23,6 +24,14 @@ export interface Options {
   readonly mode?: "concurrent" | "serial" | undefined
 }
 
+/**
+ * The scheduler of request fibers: they resume in setImmediate batches, right after the event loop's
+ * pending I/O. Effect's default scheduler falls back to setTimeout after 2048 chained microtask
+ * batches, which under sustained load parked some requests for tens to hundreds of milliseconds
+ * (p99 100 ms against 16 ms for node:http); this keeps p99 with node:http's.
+ */
+const requestScheduler = (): Scheduler.Scheduler => Scheduler.makeBatched((runBatch) => setImmediate(runBatch))
+
 /** Everything `serve` needs. */
 export type Requirements =
   | Listener.Listener
@@ -38,7 +47,7 @@ export type Requirements =
 export const serve = (options: Options = {}): Effect.Effect<never, never, Requirements> =>
   Effect.gen(function*() {
     const listener = yield* Listener.Listener
-    const runtime = yield* Effect.runtime<never>()
+    const runtime = yield* Effect.withScheduler(Effect.runtime<never>(), requestScheduler())
     const clock = yield* Effect.clock
     const env: Connection.Env = {
       config: yield* ServerConfig.ServerConfig,

@@ -23,7 +23,7 @@ const link = (target: string): FileSystem.TreeNode => ({ _tag: "Symlink", target
 const tree: FileSystem.TreeDirectory = {
   srv: {
     "a.txt": file("hello\n"),
-    "big.bin": file("z".repeat(100 * 1024)),
+    "big.bin": file("z".repeat(200 * 1024)),
     sub: { "b.txt": file("bee"), deeper: {} },
     withindex: { "index.htm": file("htm"), "index.html": file("html") },
     htmonly: { "index.htm": file("only htm") },
@@ -132,7 +132,7 @@ const assertFile = (served: Served, content: string, ctype = "text/plain") => {
   assert.strictEqual(served.status, 200)
   assert.deepStrictEqual(served.headers, fileHeaders(ctype, Buffer.byteLength(content)))
   // Small files are read whole and sent from memory; larger ones stream from an open handle.
-  assert.strictEqual(served.bodyTag, Buffer.byteLength(content) <= 64 * 1024 ? "Bytes" : "File")
+  assert.strictEqual(served.bodyTag, Buffer.byteLength(content) <= 128 * 1024 ? "Bytes" : "File")
   assert.strictEqual(served.body, content)
 }
 
@@ -154,9 +154,9 @@ describe("FileHandler", () => {
         assert.strictEqual(served.message, undefined)
       }))
 
-    it.effect("a file over 64 KiB is streamed from an open handle", () =>
+    it.effect("a file over 128 KiB is streamed from an open handle", () =>
       Effect.gen(function*() {
-        assertFile(yield* serve("/big.bin"), "z".repeat(100 * 1024), "application/octet-stream")
+        assertFile(yield* serve("/big.bin"), "z".repeat(200 * 1024), "application/octet-stream")
       }))
 
     it.effect("HEAD: the same headers, no body", () =>
