@@ -166,6 +166,8 @@ export const make = (
       })
     }
 
+    const smallFiles = smallFileCache()
+
     const listDirectory = (request: Request.Request, path: Uint8Array, dir: FileSystem.Stat) =>
       Effect.gen(function*() {
         const contents = yield* Effect.either(contentsOf(path, dir))
@@ -200,6 +202,10 @@ export const make = (
         let path = translated.bytes
         if (path === undefined) return notFound(request)
         let stat = yield* Effect.option(fs.stat(path))
+        if (stat._tag === "Some" && !translated.trailingSlash) {
+          const cached = smallFiles.get(path, stat.value)
+          if (cached !== undefined) return fileResponse(request, cached.mtimeMs, cached.size, cached.ctype, cached.body)
+        }
         // A missing path needs no containment check: it is a 404 either way.
         if (stat._tag === "None" || !(yield* allowed(path))) return notFound(request)
         if (stat._tag === "Some" && stat.value.type === "Directory") {
@@ -241,14 +247,17 @@ export const make = (
           ;({ mtimeMs, size } = fstat.right)
           body = { _tag: "File", file: file.right, size }
         }
-        if (notModified(request, mtimeMs)) return { status: 304, headers: [], body: { _tag: "Empty" } }
         const ctype = Mime.guessType(path === translated.bytes ? translated.text : PyText.fsDecode(path), mime)
-        return ok(request, [
-          ["Content-type", ctype],
-          ["Content-Length", String(size)],
-          ["Last-Modified", HttpDate.formatHttpDate(mtimeMs)]
-        ], body)
+        if (content !== undefined) smallFiles.set(path, loaded.right.stat, { ctype, body })
+        return fileResponse(request, mtimeMs, size, ctype, body)
       })
+
+    const fileResponse = (request: Request.Request, mtimeMs: number, size: number, ctype: string, body: Response.Body) =>
+      notModified(request, mtimeMs) ? notModifiedResponse : ok(request, [
+        ["Content-type", ctype],
+        ["Content-Length", String(size)],
+        ["Last-Modified", HttpDate.formatHttpDate(mtimeMs)]
+      ], body)
 
     return RequestHandler.make({ GET: sendHead, HEAD: sendHead })
   })
@@ -263,6 +272,63 @@ interface Contents {
 /** How many directories' entries are kept, and how long a directory must be unchanged to be kept. */
 const LISTING_CACHE_SIZE = 256
 const LISTING_SETTLE_MS = 2000
+
+const notModifiedResponse: Response.Response = { status: 304, headers: [], body: { _tag: "Empty" } }
+
+/** What is kept of a small file: its content and type, with the stat that identifies this version. */
+interface CachedFile {
+  readonly stat: FileSystem.Stat
+  readonly ctype: string
+  readonly body: Response.Body
+  readonly mtimeMs: number
+  readonly size: number
+}
+
+/** How many small files are kept, and how many bytes of them at most. */
+const FILE_CACHE_ENTRIES = 1024
+const FILE_CACHE_BYTES = 16 * 1024 * 1024
+
+/**
+ * Small files that have not changed for a while, served from memory while `stat` still shows the
+ * same file: same inode, size, mtime and ctime (which every write moves and nothing can set back).
+ * A hit skips the containment check too: a path that now leads elsewhere, through a new link or a
+ * replaced directory, reaches another inode and misses. Files changed within the last seconds, or on
+ * file systems that report no inode or ctime, are never kept.
+ */
+const smallFileCache = () => {
+  const entries = new Map<string, CachedFile>()
+  let bytes = 0
+  const same = (a: FileSystem.Stat, b: FileSystem.Stat) =>
+    a.type === "File" && a.ino === b.ino && a.ctimeMs === b.ctimeMs && a.mtimeMs === b.mtimeMs && a.size === b.size
+  const remove = (key: string) => {
+    const old = entries.get(key)
+    if (old === undefined) return
+    entries.delete(key)
+    bytes -= old.size
+  }
+  return {
+    get: (path: Uint8Array, stat: FileSystem.Stat): CachedFile | undefined => {
+      const key = Buffer.from(path).toString("latin1")
+      const hit = entries.get(key)
+      if (hit === undefined) return undefined
+      if (same(stat, hit.stat)) return hit
+      remove(key)
+      return undefined
+    },
+    set: (path: Uint8Array, stat: FileSystem.Stat, value: { readonly ctype: string; readonly body: Response.Body }) => {
+      if (stat.ino === undefined || stat.ctimeMs === undefined) return
+      const now = Date.now()
+      if (now - stat.mtimeMs < LISTING_SETTLE_MS || now - stat.ctimeMs < LISTING_SETTLE_MS) return
+      const key = Buffer.from(path).toString("latin1")
+      remove(key)
+      while (entries.size >= FILE_CACHE_ENTRIES || (bytes + stat.size > FILE_CACHE_BYTES && entries.size > 0)) {
+        remove(entries.keys().next().value!)
+      }
+      entries.set(key, { stat, ...value, mtimeMs: stat.mtimeMs, size: stat.size })
+      bytes += stat.size
+    }
+  }
+}
 
 /** Files up to this size are read whole and sent from memory: one read, no descriptor held open. */
 const SMALL_FILE = 128 * 1024

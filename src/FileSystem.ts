@@ -16,6 +16,13 @@ export interface Stat {
   readonly type: "File" | "Directory" | "SymbolicLink" | "Other"
   readonly size: number
   readonly mtimeMs: number
+  /**
+   * Identity and change time (`st_ino`, `st_ctime`), when the file system has them. Together with size
+   * and mtime they tell that a file is still the one seen before: ctime changes with every write and
+   * cannot be set back, unlike mtime.
+   */
+  readonly ino?: number | undefined
+  readonly ctimeMs?: number | undefined
 }
 
 /** A failed file-system call, with the system error code (`ENOENT`, `EACCES`, ...). */
@@ -71,7 +78,9 @@ export class FileSystem extends Context.Tag("effect-httpd/FileSystem")<FileSyste
 const toStat = (s: NodeFs.Stats): Stat => ({
   type: s.isFile() ? "File" : s.isDirectory() ? "Directory" : s.isSymbolicLink() ? "SymbolicLink" : "Other",
   size: s.size,
-  mtimeMs: s.mtimeMs
+  mtimeMs: s.mtimeMs,
+  ino: s.ino,
+  ctimeMs: s.ctimeMs
 })
 
 const asBuffer = (path: Uint8Array): Buffer =>

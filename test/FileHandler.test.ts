@@ -1,6 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
+import * as NodeFs from "node:fs"
+import * as NodeOs from "node:os"
+import * as NodePath from "node:path"
 import * as DirectoryListing from "../src/DirectoryListing.js"
 import * as ErrorFormatter from "../src/ErrorFormatter.js"
 import * as FileHandler from "../src/FileHandler.js"
@@ -455,6 +458,65 @@ describe("FileHandler", () => {
         t.swap({ srv: { lst: dir(MTIME, { ln: link("../target") }), target: file("now a file") } })
         assert.include(yield* get(handler, "/lst/"), `href="ln">ln@<`)
         assert.strictEqual(t.reads(), 1)
+      }))
+  })
+
+  describe("small files that have settled are served from memory (real file system)", () => {
+    // The real file system, counting how often a file is read.
+    const counted = () => {
+      const real = FileSystem.make()
+      let loads = 0
+      const fs: FileSystem.Service = {
+        ...real,
+        load: (path, limit) => {
+          loads++
+          return real.load(path, limit)
+        }
+      }
+      return { fs, loads: () => loads }
+    }
+    const get = (handler: RequestHandler.Service, path: string) =>
+      Effect.scoped(Effect.flatMap(
+        RequestHandler.dispatch(handler, errors, Request.make({ path })),
+        (response) => Effect.map(readBody(response.body), (body) => ({ status: response.status, body }))
+      ))
+
+    it.live("read once while unchanged; a rewrite with the same size and mtime is seen at once", () =>
+      Effect.gen(function*() {
+        const root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "httpd-cache-"))
+        const file = NodePath.join(root, "a.txt")
+        NodeFs.writeFileSync(file, "first\n")
+        const old = new Date(Date.now() - 60_000)
+        NodeFs.utimesSync(file, old, old)
+        // ctime cannot be set back: wait until this version has settled.
+        yield* Effect.sleep("2100 millis")
+        const t = counted()
+        const handler = yield* FileHandler.make(t.fs, errors, { directory: root })
+        assert.deepStrictEqual(yield* get(handler, "/a.txt"), { status: 200, body: "first\n" })
+        assert.deepStrictEqual(yield* get(handler, "/a.txt"), { status: 200, body: "first\n" })
+        assert.strictEqual(t.loads(), 1)
+        // Same size, mtime put back: only ctime (and content) tell the difference.
+        NodeFs.writeFileSync(file, "again\n")
+        NodeFs.utimesSync(file, old, old)
+        assert.deepStrictEqual(yield* get(handler, "/a.txt"), { status: 200, body: "again\n" })
+        assert.strictEqual(t.loads(), 2)
+        // A path that now leads outside the root through a link is not served from memory.
+        const outside = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "httpd-outside-"))
+        NodeFs.writeFileSync(NodePath.join(outside, "a.txt"), "secret\n")
+        NodeFs.rmSync(file)
+        NodeFs.symlinkSync(NodePath.join(outside, "a.txt"), file)
+        assert.strictEqual((yield* get(handler, "/a.txt")).status, 404)
+      }), 20_000)
+
+    it.live("a file changed within the last seconds is read every time", () =>
+      Effect.gen(function*() {
+        const root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "httpd-cache-"))
+        NodeFs.writeFileSync(NodePath.join(root, "a.txt"), "fresh\n")
+        const t = counted()
+        const handler = yield* FileHandler.make(t.fs, errors, { directory: root })
+        yield* get(handler, "/a.txt")
+        yield* get(handler, "/a.txt")
+        assert.strictEqual(t.loads(), 2)
       }))
   })
 
