@@ -6,15 +6,7 @@ import type * as Request from "../src/Request.js"
 const latin1 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "latin1"))
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1")
 
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => new Uint8Array(Buffer.concat(parts))
 
 const chunked: Request.Framing = { _tag: "Chunked" }
 const length = (n: number): Request.Framing => ({ _tag: "Length", length: n })

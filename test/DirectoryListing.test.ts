@@ -8,15 +8,7 @@ const dir = (name: string): DirectoryListing.Entry => ({ name, isDirectory: true
 const link = (name: string, isDirectory: boolean): DirectoryListing.Entry => ({ name, isDirectory, isSymbolicLink: true })
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
-const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => new Uint8Array(Buffer.concat(parts))
 
 const STYLE = "<style type=\"text/css\">\n:root {\ncolor-scheme: light dark;\n}\n</style>\n"
 const head = (title: string): string =>
