@@ -204,7 +204,7 @@ export const make = (
         let stat = yield* Effect.option(fs.stat(path))
         if (stat._tag === "Some" && !translated.trailingSlash) {
           const cached = smallFiles.get(path, stat.value)
-          if (cached !== undefined) return fileResponse(request, cached.mtimeMs, cached.size, cached.ctype, cached.body)
+          if (cached !== undefined) return fileResponse(request, cached)
         }
         // A missing path needs no containment check: it is a 404 either way.
         if (stat._tag === "None" || !(yield* allowed(path))) return notFound(request)
@@ -247,17 +247,21 @@ export const make = (
           ;({ mtimeMs, size } = fstat.right)
           body = { _tag: "File", file: file.right, size }
         }
-        const ctype = Mime.guessType(path === translated.bytes ? translated.text : PyText.fsDecode(path), mime)
-        if (content !== undefined) smallFiles.set(path, loaded.right.stat, { ctype, body })
-        return fileResponse(request, mtimeMs, size, ctype, body)
+        const served: Served = {
+          mtimeMs,
+          body,
+          headers: [
+            ["Content-type", Mime.guessType(path === translated.bytes ? translated.text : PyText.fsDecode(path), mime)],
+            ["Content-Length", String(size)],
+            ["Last-Modified", HttpDate.formatHttpDate(mtimeMs)]
+          ]
+        }
+        if (content !== undefined) smallFiles.set(path, loaded.right.stat, served)
+        return fileResponse(request, served)
       })
 
-    const fileResponse = (request: Request.Request, mtimeMs: number, size: number, ctype: string, body: Response.Body) =>
-      notModified(request, mtimeMs) ? notModifiedResponse : ok(request, [
-        ["Content-type", ctype],
-        ["Content-Length", String(size)],
-        ["Last-Modified", HttpDate.formatHttpDate(mtimeMs)]
-      ], body)
+    const fileResponse = (request: Request.Request, served: Served) =>
+      notModified(request, served.mtimeMs) ? notModifiedResponse : ok(request, served.headers, served.body)
 
     return RequestHandler.make({ GET: sendHead, HEAD: sendHead })
   })
@@ -275,13 +279,17 @@ const LISTING_SETTLE_MS = 2000
 
 const notModifiedResponse: Response.Response = { status: 304, headers: [], body: { _tag: "Empty" } }
 
-/** What is kept of a small file: its content and type, with the stat that identifies this version. */
-interface CachedFile {
-  readonly stat: FileSystem.Stat
-  readonly ctype: string
-  readonly body: Response.Body
+/** A file's 200 response, before If-Modified-Since and HEAD are applied. */
+interface Served {
   readonly mtimeMs: number
-  readonly size: number
+  /** `Content-type`, `Content-Length` and `Last-Modified`, formatted once. */
+  readonly headers: ReadonlyArray<readonly [string, string]>
+  readonly body: Response.Body
+}
+
+/** What is kept of a small file: its response, with the stat that identifies this version. */
+interface CachedFile extends Served {
+  readonly stat: FileSystem.Stat
 }
 
 /** How many small files are kept, and how many bytes of them at most. */
@@ -304,7 +312,7 @@ const smallFileCache = () => {
     const old = entries.get(key)
     if (old === undefined) return
     entries.delete(key)
-    bytes -= old.size
+    bytes -= old.stat.size
   }
   return {
     get: (path: Uint8Array, stat: FileSystem.Stat): CachedFile | undefined => {
@@ -315,7 +323,7 @@ const smallFileCache = () => {
       remove(key)
       return undefined
     },
-    set: (path: Uint8Array, stat: FileSystem.Stat, value: { readonly ctype: string; readonly body: Response.Body }) => {
+    set: (path: Uint8Array, stat: FileSystem.Stat, served: Served) => {
       if (stat.ino === undefined || stat.ctimeMs === undefined) return
       const now = Date.now()
       if (now - stat.mtimeMs < LISTING_SETTLE_MS || now - stat.ctimeMs < LISTING_SETTLE_MS) return
@@ -324,7 +332,7 @@ const smallFileCache = () => {
       while (entries.size >= FILE_CACHE_ENTRIES || (bytes + stat.size > FILE_CACHE_BYTES && entries.size > 0)) {
         remove(entries.keys().next().value!)
       }
-      entries.set(key, { stat, ...value, mtimeMs: stat.mtimeMs, size: stat.size })
+      entries.set(key, { ...served, stat })
       bytes += stat.size
     }
   }
