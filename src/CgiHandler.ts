@@ -488,22 +488,21 @@ export const make = (
     }
   })
 
+/** The services the CGI layers read when they are built (besides a command executor). */
+export type Requirements =
+  | FileSystem.FileSystem
+  | ErrorFormatter.ErrorFormatter
+  | AccessLog.AccessLog
+  | ServerConfig.ServerConfig
+  | Listener.Listener
+
 /**
  * Provides the CGI handler as the `RequestHandler`, over the given command executor. The listener
  * gives `SERVER_NAME` and `SERVER_PORT`; scripts still running when the layer is released are killed.
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<
-  RequestHandler.RequestHandler,
-  CgiSetupError,
-  | FileSystem.FileSystem
-  | ErrorFormatter.ErrorFormatter
-  | AccessLog.AccessLog
-  | ServerConfig.ServerConfig
-  | Listener.Listener
-  | CommandExecutor.CommandExecutor
-> =>
+): Layer.Layer<RequestHandler.RequestHandler, CgiSetupError, Requirements | CommandExecutor.CommandExecutor> =>
   Layer.scoped(
     RequestHandler.RequestHandler,
     Effect.gen(function*() {
@@ -521,12 +520,4 @@ export const layer = (
 /** {@link layer} with Node's command executor: what the command line uses. */
 export const layerNode = (
   options: Options = {}
-): Layer.Layer<
-  RequestHandler.RequestHandler,
-  CgiSetupError,
-  | FileSystem.FileSystem
-  | ErrorFormatter.ErrorFormatter
-  | AccessLog.AccessLog
-  | ServerConfig.ServerConfig
-  | Listener.Listener
-> => layer(options).pipe(Layer.provide(NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer))))
+): Layer.Layer<RequestHandler.RequestHandler, CgiSetupError, Requirements> => layer(options).pipe(Layer.provide(NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer))))

@@ -495,6 +495,18 @@ describe("FileHandler", () => {
         assert.deepStrictEqual(yield* get(handler, "/a.txt"), { status: 200, body: "first\n" })
         assert.deepStrictEqual(yield* get(handler, "/a.txt"), { status: 200, body: "first\n" })
         assert.strictEqual(t.loads(), 1)
+        // From memory, HEAD and If-Modified-Since still behave as on the first request.
+        const head = yield* Effect.scoped(RequestHandler.dispatch(handler, errors, Request.make({ command: "HEAD", path: "/a.txt" })))
+        assert.strictEqual(head.status, 200)
+        assert.strictEqual(head.body._tag, "Empty")
+        assert.deepStrictEqual(head.headers.map(([name]) => name), ["Content-type", "Content-Length", "Last-Modified"])
+        const since = head.headers[2][1]
+        const conditional = yield* Effect.scoped(RequestHandler.dispatch(handler, errors, Request.make({
+          path: "/a.txt",
+          headers: Headers.fromFields([["If-Modified-Since", since]])
+        })))
+        assert.strictEqual(conditional.status, 304)
+        assert.strictEqual(t.loads(), 1)
         // Same size, mtime put back: only ctime (and content) tell the difference.
         NodeFs.writeFileSync(file, "again\n")
         NodeFs.utimesSync(file, old, old)
