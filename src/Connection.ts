@@ -7,6 +7,7 @@ import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as AccessLog from "./AccessLog.js"
 import * as AccessLogFns from "./AccessLog.js"
@@ -27,8 +28,13 @@ export interface Env {
   readonly handler: RequestHandler.Service
   readonly errors: ErrorFormatter.Service
   readonly log: AccessLog.Service
-  /** Starts a request's Effect (a `Runtime.runFork` of the server's runtime). */
+  /** Starts an Effect (a `Runtime.runFork` of the server's runtime). */
   readonly run: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void, never>
+  /**
+   * Starts a request's Effect with a `Scope` of its own, closed when the Effect ends (before the
+   * fiber's observers hear of it when it succeeds; at once after, when it fails or is interrupted).
+   */
+  readonly runScoped: (effect: Effect.Effect<void, never, Scope.Scope>) => Fiber.RuntimeFiber<void, never>
   /** The time on Effect's clock, in milliseconds (the test clock in tests). */
   readonly now: () => number
 }
@@ -363,7 +369,7 @@ class Connection implements Handle {
 
   private runExchange(
     exchange: Exchange,
-    respond: Effect.Effect<Response.Response, never, import("effect/Scope").Scope>
+    respond: Effect.Effect<Response.Response, never, Scope.Scope>
   ): void {
     this.phase = Phase.Busy
     let headSent = false
@@ -375,10 +381,9 @@ class Connection implements Handle {
         this.send(exchange, response, () => {
           headSent = true
         })
-      ),
-      Effect.scoped
+      )
     )
-    const fiber = this.env.run(program)
+    const fiber = this.env.runScoped(program)
     this.fiber = fiber
     fiber.addObserver((exit) => {
       this.fiber = undefined

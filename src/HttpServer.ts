@@ -2,12 +2,15 @@
  * The server program: replaces `HTTPServer` (serial), `ThreadingHTTPServer` (concurrent) and
  * `serve_forever`. It accepts from a `Listener` and runs a `Connection` per client.
  */
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import * as Scheduler from "effect/Scheduler"
+import * as Scope from "effect/Scope"
 import * as AccessLog from "./AccessLog.js"
 import * as Connection from "./Connection.js"
 import * as ErrorFormatter from "./ErrorFormatter.js"
@@ -32,6 +35,34 @@ export interface Options {
  */
 const requestScheduler = (): Scheduler.Scheduler => Scheduler.makeBatched((runBatch) => setImmediate(runBatch))
 
+/**
+ * Runs each request in a scope of its own, put in the context the fiber starts with. `Effect.scoped`
+ * does the same inside the fiber, but providing a service there (a context FiberRef changed and
+ * restored) cost a tenth of a small file's response time. Fresh scopes are made in batches: one
+ * synchronous run per scope cost a twentieth.
+ */
+const scopedRunner = (runtime: Runtime.Runtime<never>) => {
+  const run = Runtime.runFork(runtime)
+  const makeScopes = Effect.all(Array.from({ length: 64 }, () => Scope.make()))
+  let fresh: Array<Scope.CloseableScope> = []
+  return (effect: Effect.Effect<void, never, Scope.Scope>) => {
+    if (fresh.length === 0) fresh = Effect.runSync(makeScopes)
+    const scope = fresh.pop()!
+    const fiber = Runtime.runFork(
+      Runtime.make({
+        context: Context.add(runtime.context, Scope.Scope, scope),
+        fiberRefs: runtime.fiberRefs,
+        runtimeFlags: runtime.runtimeFlags
+      }),
+      Effect.zipRight(effect, Scope.close(scope, Exit.void))
+    )
+    fiber.addObserver((exit) => {
+      if (exit._tag === "Failure") run(Scope.close(scope, exit))
+    })
+    return fiber
+  }
+}
+
 /** Everything `serve` needs. */
 export type Requirements =
   | Listener.Listener
@@ -55,6 +86,7 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
       errors: yield* ErrorFormatter.ErrorFormatter,
       log: yield* AccessLog.AccessLog,
       run: Runtime.runFork(runtime),
+      runScoped: scopedRunner(runtime),
       now: () => clock.unsafeCurrentTimeMillis()
     }
     const open = new Map<Listener.Socket, Connection.Handle>()

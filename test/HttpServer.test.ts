@@ -2,6 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -346,6 +348,47 @@ describe("subclassing is a layer", () => {
       assert.isTrue(r.data.toString().startsWith("HTTP/1.1 500 Internal Server Error\r\n"))
       assert.isTrue(lines.some((l) => l.includes("Internal error: Error: boom")))
       assert.isFalse(lines.some((l) => l.includes("    at ")))
+    }))
+
+  it.scopedLive("each request has a scope of its own, closed once its response is written", () =>
+    Effect.gen(function*() {
+      const closed: Array<string> = []
+      const scoped: RequestHandler.Handler = (request) =>
+        Effect.gen(function*() {
+          const scope = yield* Scope.Scope
+          yield* Scope.addFinalizerExit(scope, (exit) => Effect.sync(() => closed.push(`${request.path} ${exit._tag}`)))
+          return Response.make(200, { body: `${request.path} open=${closed.length}\n`, contentType: "text/plain" })
+        })
+      const { port } = yield* start({ handler: RequestHandler.layer({ GET: scoped }), config: http11 })
+      const client = yield* connect(port)
+      client.send("GET /one HTTP/1.1\r\n\r\n")
+      const one = yield* client.read((d) => d.toString().endsWith("\n") && d.toString().includes("/one open="))
+      assert.include(one.toString(), "/one open=0")
+      client.send("GET /two HTTP/1.1\r\n\r\n")
+      const two = yield* client.read((d) => d.toString().includes("/two open="))
+      // The first request's scope was closed before the second request ran, and only once.
+      assert.include(two.toString(), "/two open=1")
+      yield* Effect.sleep("50 millis")
+      assert.deepStrictEqual(closed, ["/one Success", "/two Success"])
+    }))
+
+  it.scopedLive("a request's scope is closed, as interrupted, when its client goes away mid-response", () =>
+    Effect.gen(function*() {
+      const closed: Array<string> = []
+      const endless: RequestHandler.Handler = () =>
+        Effect.gen(function*() {
+          yield* Effect.addFinalizer((exit) => Effect.sync(() => closed.push(exit._tag)))
+          const chunk = new Uint8Array(64 * 1024)
+          return { status: 200, headers: [], body: { _tag: "Stream", stream: Stream.repeatValue(chunk) } } as const
+        })
+      const { port } = yield* start({ handler: RequestHandler.layer({ GET: endless }) })
+      const client = yield* connect(port)
+      client.send("GET / HTTP/1.0\r\n\r\n")
+      yield* client.read((d) => d.length > 200_000)
+      assert.deepStrictEqual(closed, [])
+      client.socket.destroy()
+      for (let i = 0; i < 100 && closed.length === 0; i++) yield* Effect.sleep("20 millis")
+      assert.deepStrictEqual(closed, ["Failure"])
     }))
 
   it.scopedLive("a handler can read the request body (Content-Length and chunked)", () =>
