@@ -7,6 +7,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import * as NodePath from "node:path"
 import * as DirectoryListing from "./DirectoryListing.js"
 import * as ErrorFormatter from "./ErrorFormatter.js"
@@ -196,19 +197,49 @@ export const make = (
         })
       })
 
+    /**
+     * `translatePath` for a request target, remembered for the targets seen last: it is a pure
+     * function of the target, and the file cache's key comes with it.
+     */
+    const translations = new Map<string, Translated & { readonly key: string }>()
+    const translate = (target: string) => {
+      let hit = translations.get(target)
+      if (hit === undefined) {
+        const translated = translatePath(directory, target)
+        const key = translated.bytes === undefined ? "" : Buffer.from(translated.bytes).toString("latin1")
+        if (translations.size >= TRANSLATION_CACHE_SIZE) translations.clear()
+        hit = { ...translated, key }
+        translations.set(target, hit)
+      }
+      return hit
+    }
+
+    /** `send_head`. A small file kept in memory costs one `stat` and no other step. */
     const sendHead: RequestHandler.Handler = (request) =>
+      Effect.suspend(() => {
+        const translated = translate(request.path)
+        const path = translated.bytes
+        if (path === undefined) return Effect.succeed(notFound(request))
+        return Effect.matchEffect(fs.stat(path), {
+          // A missing path needs no containment check: it is a 404 either way.
+          onFailure: () => Effect.succeed(notFound(request)),
+          onSuccess: (stat) => {
+            const cached = translated.trailingSlash ? undefined : smallFiles.get(translated.key, stat)
+            return cached === undefined ? sendFound(request, translated, stat) : Effect.succeed(fileResponse(request, cached))
+          }
+        })
+      })
+
+    const sendFound = (
+      request: Request.Request,
+      translated: Translated & { readonly key: string },
+      found: FileSystem.Stat
+    ): Effect.Effect<Response.Response, never, Scope.Scope> =>
       Effect.gen(function*() {
-        const translated = translatePath(directory, request.path)
-        let path = translated.bytes
-        if (path === undefined) return notFound(request)
-        let stat = yield* Effect.option(fs.stat(path))
-        if (stat._tag === "Some" && !translated.trailingSlash) {
-          const cached = smallFiles.get(path, stat.value)
-          if (cached !== undefined) return fileResponse(request, cached)
-        }
-        // A missing path needs no containment check: it is a 404 either way.
-        if (stat._tag === "None" || !(yield* allowed(path))) return notFound(request)
-        if (stat._tag === "Some" && stat.value.type === "Directory") {
+        let path = translated.bytes!
+        let stat = found
+        if (!(yield* allowed(path))) return notFound(request)
+        if (stat.type === "Directory") {
           const location = redirectLocation(request.path)
           if (location !== undefined) {
             return { status: 301, headers: [["Location", location], ["Content-Length", "0"]], body: { _tag: "Empty" } }
@@ -220,16 +251,16 @@ export const make = (
             const s = yield* Effect.option(fs.stat(candidate))
             if (s._tag === "Some" && s.value.type === "File" && (yield* allowed(candidate))) {
               index = candidate
-              stat = s
+              stat = s.value
               break
             }
           }
-          if (index === undefined) return yield* listDirectory(request, path, stat.value)
+          if (index === undefined) return yield* listDirectory(request, path, stat)
           path = index
         }
         if (translated.trailingSlash && path === translated.bytes) return notFound(request)
         // Only regular files: a FIFO or device would block or stream forever.
-        if (stat.value.type !== "File") return notFound(request)
+        if (stat.type !== "File") return notFound(request)
         // A small file is read whole and closed at once; a larger one stays open for streaming.
         const loaded = yield* Effect.either(fs.load(path, SMALL_FILE))
         // Checked again on the open file: the name may have been replaced since `stat` (Linux opens a directory read-only).
@@ -256,7 +287,7 @@ export const make = (
             ["Last-Modified", HttpDate.formatHttpDate(mtimeMs)]
           ]
         }
-        if (content !== undefined) smallFiles.set(path, loaded.right.stat, served)
+        if (content !== undefined && path === translated.bytes) smallFiles.set(translated.key, loaded.right.stat, served)
         return fileResponse(request, served)
       })
 
@@ -292,6 +323,9 @@ interface CachedFile extends Served {
   readonly stat: FileSystem.Stat
 }
 
+/** How many request targets' translations are remembered. */
+const TRANSLATION_CACHE_SIZE = 1024
+
 /** How many small files are kept, and how many bytes of them at most. */
 const FILE_CACHE_ENTRIES = 1024
 const FILE_CACHE_BYTES = 16 * 1024 * 1024
@@ -315,19 +349,17 @@ const smallFileCache = () => {
     bytes -= old.stat.size
   }
   return {
-    get: (path: Uint8Array, stat: FileSystem.Stat): CachedFile | undefined => {
-      const key = Buffer.from(path).toString("latin1")
+    get: (key: string, stat: FileSystem.Stat): CachedFile | undefined => {
       const hit = entries.get(key)
       if (hit === undefined) return undefined
       if (same(stat, hit.stat)) return hit
       remove(key)
       return undefined
     },
-    set: (path: Uint8Array, stat: FileSystem.Stat, served: Served) => {
+    set: (key: string, stat: FileSystem.Stat, served: Served) => {
       if (stat.ino === undefined || stat.ctimeMs === undefined) return
       const now = Date.now()
       if (now - stat.mtimeMs < LISTING_SETTLE_MS || now - stat.ctimeMs < LISTING_SETTLE_MS) return
-      const key = Buffer.from(path).toString("latin1")
       remove(key)
       while (entries.size >= FILE_CACHE_ENTRIES || (bytes + stat.size > FILE_CACHE_BYTES && entries.size > 0)) {
         remove(entries.keys().next().value!)
