@@ -50,6 +50,10 @@ const FILE_CHUNK = 256 * 1024
 
 const EMPTY = Buffer.alloc(0)
 
+/** File chunk buffers of finished downloads, for the next ones (at most this many are kept). */
+const SPARE_CHUNKS = 16
+const spareChunks: Array<Buffer> = []
+
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
@@ -452,7 +456,7 @@ class Connection implements Handle {
     return Effect.gen(function*() {
       // One buffer per response, reused once the socket has taken each piece: a download does not
       // allocate (and leave to the collector) a new buffer for every chunk.
-      const buffer = Buffer.allocUnsafe(Math.min(FILE_CHUNK, size))
+      const buffer = size >= FILE_CHUNK ? (spareChunks.pop() ?? Buffer.allocUnsafe(FILE_CHUNK)) : Buffer.allocUnsafe(size)
       let position = 0
       let pending: Buffer | undefined = head
       while (position < size) {
@@ -467,6 +471,9 @@ class Connection implements Handle {
         pending = undefined
       }
       if (pending !== undefined) yield* self.write(pending)
+      // Only after a complete response: every piece has been taken by the socket, so nothing still
+      // reads from the buffer. An interrupted download leaves its buffer to the collector.
+      if (buffer.length === FILE_CHUNK && spareChunks.length < SPARE_CHUNKS) spareChunks.push(buffer)
     })
   }
 
