@@ -151,20 +151,40 @@ export const make = (
 
     // Listings of directories that have not changed for a while, reused while their mtime and size
     // stay the same: reading a large directory is most of a listing's cost.
-    const listings = new Map<string, Contents & { readonly mtimeMs: number; readonly size: number }>()
-    const contentsOf = (path: Uint8Array, dir: FileSystem.Stat) => {
+    // A kept listing also keeps its rendered entries (when no entry needs a lookup), within a budget.
+    const listings = new Map<string, Listing>()
+    let renderedBytes = 0
+    const dropListing = (key: string) => {
+      const old = listings.get(key)
+      if (old === undefined) return
+      listings.delete(key)
+      renderedBytes -= old.rendered?.length ?? 0
+    }
+    const contentsOf = (path: Uint8Array, dir: FileSystem.Stat): Effect.Effect<Listing, FileSystem.FileSystemError> => {
       const key = Buffer.from(path).toString("latin1")
       const cached = listings.get(key)
       if (cached !== undefined && cached.mtimeMs === dir.mtimeMs && cached.size === dir.size) {
-        return Effect.succeed<Contents>(cached)
+        return Effect.succeed(cached)
       }
-      return Effect.tap(readEntries(path), (contents) => {
-        listings.delete(key)
+      return Effect.map(readEntries(path), (contents) => {
+        dropListing(key)
+        const listing: Listing = { ...contents, mtimeMs: dir.mtimeMs, size: dir.size, key }
         // A directory changed within the last seconds may change again within its mtime's granularity.
-        if (Date.now() - dir.mtimeMs < LISTING_SETTLE_MS) return
-        if (listings.size >= LISTING_CACHE_SIZE) listings.delete(listings.keys().next().value!)
-        listings.set(key, { ...contents, mtimeMs: dir.mtimeMs, size: dir.size })
+        if (Date.now() - dir.mtimeMs < LISTING_SETTLE_MS) return listing
+        if (listings.size >= LISTING_CACHE_SIZE) dropListing(listings.keys().next().value!)
+        listings.set(key, listing)
+        return listing
       })
+    }
+    /** The rendered entries of a listing whose entries need no lookup, kept with it while it is kept. */
+    const renderedEntries = (listing: Listing): Uint8Array => {
+      if (listing.rendered !== undefined) return listing.rendered
+      const rendered = DirectoryListing.renderEntries(listing.entries)
+      if (listings.get(listing.key) === listing && renderedBytes + rendered.length <= RENDERED_LISTING_BYTES) {
+        listing.rendered = rendered
+        renderedBytes += rendered.length
+      }
+      return rendered
     }
 
     const smallFiles = smallFileCache()
@@ -174,6 +194,10 @@ export const make = (
         const contents = yield* Effect.either(contentsOf(path, dir))
         if (contents._tag === "Left") return notFound(request, "No permission to list directory")
         const { lookups, names } = contents.right
+        const displayPath = DirectoryListing.displayPath(request.path)
+        if (lookups.length === 0) {
+          return listingResponse(request, DirectoryListing.renderWith(displayPath, renderedEntries(contents.right)))
+        }
         const entries = [...contents.right.entries]
         yield* Effect.forEach(lookups, (i) => {
           const full = join(path, names[i])
@@ -190,11 +214,13 @@ export const make = (
               }
             }))
         }, { discard: true })
-        const page = DirectoryListing.render({ displayPath: DirectoryListing.displayPath(request.path), entries })
-        return ok(request, [["Content-type", "text/html; charset=utf-8"], ["Content-Length", String(page.length)]], {
-          _tag: "Bytes",
-          bytes: page
-        })
+        return listingResponse(request, DirectoryListing.render({ displayPath, entries }))
+      })
+
+    const listingResponse = (request: Request.Request, page: Uint8Array) =>
+      ok(request, [["Content-type", "text/html; charset=utf-8"], ["Content-Length", String(page.length)]], {
+        _tag: "Bytes",
+        bytes: page
       })
 
     /**
@@ -303,6 +329,17 @@ interface Contents {
   readonly entries: ReadonlyArray<DirectoryListing.Entry>
   readonly lookups: ReadonlyArray<number>
 }
+
+/** A kept directory's entries, with the mtime and size they were read at. */
+interface Listing extends Contents {
+  readonly mtimeMs: number
+  readonly size: number
+  readonly key: string
+  rendered?: Uint8Array
+}
+
+/** How many bytes of rendered listings are kept, over all kept directories. */
+const RENDERED_LISTING_BYTES = 8 * 1024 * 1024
 
 /** How many directories' entries are kept, and how long a directory must be unchanged to be kept. */
 const LISTING_CACHE_SIZE = 256

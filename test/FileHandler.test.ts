@@ -441,6 +441,21 @@ describe("FileHandler", () => {
         assert.strictEqual(t.reads(), 2)
       }))
 
+    it.effect("a kept listing's page is exact for every target that reaches it", () =>
+      Effect.gen(function*() {
+        const t = counting({ srv: { lst: dir(MTIME, { "b.txt": file("b"), "A dir": dir(MTIME, {}), "c&d": file("x") }) } })
+        const handler = yield* FileHandler.make(t.fs, errors, { directory: "/srv" })
+        const entries = [
+          { name: "b.txt", isDirectory: false, isSymbolicLink: false },
+          { name: "A dir", isDirectory: true, isSymbolicLink: false },
+          { name: "c&d", isDirectory: false, isSymbolicLink: false }
+        ]
+        for (const [target, title] of [["/lst/", "/lst/"], ["/%6Cst/?q=1", "/lst/"], ["/lst/#x<", "/lst/"], ["//lst/", "//lst/"]]) {
+          assert.strictEqual(yield* get(handler, target), listing(title, entries), target)
+        }
+        assert.strictEqual(t.reads(), 1)
+      }))
+
     it.effect("a directory changed in the last seconds is read every time", () =>
       Effect.gen(function*() {
         const t = counting({ srv: { lst: dir(Date.now(), { "a.txt": file("a") }) } })
