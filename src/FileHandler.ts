@@ -264,6 +264,19 @@ export const make = (
       Effect.gen(function*() {
         let path = translated.bytes!
         let stat = found
+        if (stat.type === "Directory" && translated.trailingSlash && redirectLocation(request.path) === undefined) {
+          // A kept index page, found as below: the first index name that is a file. Its stat shows the
+          // version that passed the checks, as for any kept file.
+          for (const name of indexPages) {
+            if (name === undefined) continue
+            const candidate = join(path, name)
+            const s = yield* Effect.option(fs.stat(candidate))
+            if (s._tag === "None" || s.value.type !== "File") continue
+            const cached = smallFiles.get(Buffer.from(candidate).toString("latin1"), s.value)
+            if (cached !== undefined) return fileResponse(request, cached)
+            break
+          }
+        }
         if (!(yield* allowed(path))) return notFound(request)
         if (stat.type === "Directory") {
           const location = redirectLocation(request.path)
@@ -313,7 +326,10 @@ export const make = (
             ["Last-Modified", HttpDate.formatHttpDate(mtimeMs)]
           ]
         }
-        if (content !== undefined && path === translated.bytes) smallFiles.set(translated.key, loaded.right.stat, served)
+        if (content !== undefined) {
+          const key = path === translated.bytes ? translated.key : Buffer.from(path).toString("latin1")
+          smallFiles.set(key, loaded.right.stat, served)
+        }
         return fileResponse(request, served)
       })
 

@@ -535,6 +535,35 @@ describe("FileHandler", () => {
         assert.strictEqual((yield* get(handler, "/a.txt")).status, 404)
       }), 20_000)
 
+    it.live("an index page is kept too; a new first index name or a changed page is seen at once", () =>
+      Effect.gen(function*() {
+        const root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "httpd-cache-"))
+        const site = NodePath.join(root, "site")
+        NodeFs.mkdirSync(site)
+        const htm = NodePath.join(site, "index.htm")
+        NodeFs.writeFileSync(htm, "<p>htm</p>\n")
+        const old = new Date(Date.now() - 60_000)
+        NodeFs.utimesSync(htm, old, old)
+        yield* Effect.sleep("2100 millis")
+        const t = counted()
+        const handler = yield* FileHandler.make(t.fs, errors, { directory: root })
+        assert.deepStrictEqual(yield* get(handler, "/site/"), { status: 200, body: "<p>htm</p>\n" })
+        assert.deepStrictEqual(yield* get(handler, "/site/?x=1"), { status: 200, body: "<p>htm</p>\n" })
+        assert.strictEqual(t.loads(), 1)
+        // Still a redirect without the slash, and the page's own name is the same kept file.
+        assert.strictEqual((yield* get(handler, "/site")).status, 301)
+        assert.deepStrictEqual(yield* get(handler, "/site/index.htm"), { status: 200, body: "<p>htm</p>\n" })
+        assert.strictEqual(t.loads(), 1)
+        // index.html comes first once it exists.
+        NodeFs.writeFileSync(NodePath.join(site, "index.html"), "<p>html</p>\n")
+        assert.deepStrictEqual(yield* get(handler, "/site/"), { status: 200, body: "<p>html</p>\n" })
+        NodeFs.rmSync(NodePath.join(site, "index.html"))
+        // A changed page (same size, mtime put back) is read again.
+        NodeFs.writeFileSync(htm, "<p>HTM</p>\n")
+        NodeFs.utimesSync(htm, old, old)
+        assert.deepStrictEqual(yield* get(handler, "/site/"), { status: 200, body: "<p>HTM</p>\n" })
+      }), 20_000)
+
     it.live("a file changed within the last seconds is read every time", () =>
       Effect.gen(function*() {
         const root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "httpd-cache-"))
