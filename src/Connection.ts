@@ -50,6 +50,19 @@ const FILE_CHUNK = 256 * 1024
 
 const EMPTY = Buffer.alloc(0)
 
+/**
+ * Bodies up to this size leave in one buffer with their head: one copy of the body instead of a
+ * corked two-piece write.
+ */
+const JOINED_BODY = 16 * 1024
+
+const joined = (head: string, body: Uint8Array): Buffer => {
+  const out = Buffer.allocUnsafe(head.length + body.length)
+  out.write(head, 0, "latin1")
+  out.set(body, head.length)
+  return out
+}
+
 /** File chunk buffers of finished downloads, for the next ones (at most this many are kept). */
 const SPARE_CHUNKS = 16
 const spareChunks: Array<Buffer> = []
@@ -422,7 +435,7 @@ class Connection implements Handle {
           AccessLogFns.logError(log, this.client, `code ${response.status}, message ${response.errorMessage}`),
           AccessLogFns.logRequest(log, this.client, exchange.requestline, response.status)
         )
-      const { closeConnection, head } = HeaderBuffer.serialize(
+      const { closeConnection, text } = HeaderBuffer.serializeText(
         this.env.config.protocolVersion,
         exchange.requestVersion,
         this.server,
@@ -430,22 +443,24 @@ class Connection implements Handle {
         response
       )
       if (closeConnection !== undefined) this.closeAfter = closeConnection
-      return Effect.zipRight(logged, this.writeBody(head, response.body, onHead))
+      return Effect.zipRight(logged, this.writeBody(text, response.body, onHead))
     })
   }
 
-  private writeBody(head: Buffer, body: Response.Body, onHead: () => void): Effect.Effect<void> {
+  private writeBody(head: string, body: Response.Body, onHead: () => void): Effect.Effect<void> {
     onHead()
     switch (body._tag) {
       case "Empty":
-        return this.write(head)
+        return this.write(Buffer.from(head, "latin1"))
       case "Bytes":
-        return this.writeWithHead(head, asBuffer(body.bytes))
+        return body.bytes.length <= JOINED_BODY
+          ? this.write(joined(head, body.bytes))
+          : this.writeWithHead(Buffer.from(head, "latin1"), asBuffer(body.bytes))
       case "File":
-        return this.writeFile(head, body.file, body.size)
+        return this.writeFile(Buffer.from(head, "latin1"), body.file, body.size)
       case "Stream":
         return Effect.zipRight(
-          this.write(head),
+          this.write(Buffer.from(head, "latin1")),
           Stream.runForEach(body.stream, (chunk) => this.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))).pipe(Effect.orDie)
         )
     }

@@ -34,8 +34,13 @@ export class HeaderBuffer {
 
   /** `end_headers` + `flush_headers`: the blank line, and the head as Latin-1 bytes (empty for HTTP/0.9). */
   endHeaders(): Buffer {
+    return Buffer.from(this.endText(), "latin1")
+  }
+
+  /** {@link endHeaders}, the head as text (one Latin-1 character per byte). */
+  endText(): string {
     if (this.requestVersion !== "HTTP/0.9") this.text += "\r\n"
-    const out = Buffer.from(this.text, "latin1")
+    const out = this.text
     this.text = ""
     return out
   }
@@ -52,10 +57,25 @@ export const serialize = (
   date: string,
   response: Response.Response
 ): { readonly head: Buffer; readonly closeConnection: boolean | undefined } => {
+  const { closeConnection, text } = serializeText(protocolVersion, requestVersion, server, date, response)
+  return { head: Buffer.from(text, "latin1"), closeConnection }
+}
+
+/**
+ * {@link serialize}, with the head as text (one Latin-1 character per byte): for a writer that puts
+ * head and body in one buffer.
+ */
+export const serializeText = (
+  protocolVersion: string,
+  requestVersion: string,
+  server: string,
+  date: string,
+  response: Response.Response
+): { readonly text: string; readonly closeConnection: boolean | undefined } => {
   const buffer = new HeaderBuffer(protocolVersion, requestVersion)
     .sendResponseOnly(response.status, response.message)
     .sendHeader("Server", server)
     .sendHeader("Date", date)
   for (const [name, value] of response.headers) buffer.sendHeader(name, value)
-  return { head: buffer.endHeaders(), closeConnection: buffer.closeConnection }
+  return { text: buffer.endText(), closeConnection: buffer.closeConnection }
 }
