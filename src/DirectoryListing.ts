@@ -75,32 +75,19 @@ const renderEntry = (entry: Entry): string => {
  * `<style>` block), encoded as UTF-8 with surrogateescape so undecodable
  * names come back as their original bytes.
  */
-export const render = (options: RenderOptions): Uint8Array =>
-  renderWith(options.displayPath, renderEntries(options.entries), options.encoding)
-
-/**
- * The sorted `<li>` lines of a listing, encoded: the part of the document that depends on the
- * entries only, so that a directory that has not changed can keep it.
- */
-export const renderEntries = (entries: ReadonlyArray<Entry>): Uint8Array => {
-  const lines = sort(entries).map(renderEntry)
-  return PyText.encodeSurrogateEscape(lines.length === 0 ? "" : lines.join("\n") + "\n")
-}
-
-/** The document around entries from {@link renderEntries}: the same bytes as {@link render}. */
-export const renderWith = (displayPath: string, entries: Uint8Array, encoding?: string | undefined): Uint8Array => {
-  const title = `Directory listing for ${displayPath}`
-  const head = [
+export const render = (options: RenderOptions): Uint8Array => {
+  const title = `Directory listing for ${options.displayPath}`
+  const parts: Array<string> = [
     "<!DOCTYPE HTML>",
     "<html lang=\"en\">",
     "<head>",
-    `<meta charset="${encoding ?? "utf-8"}">`,
+    `<meta charset="${options.encoding ?? "utf-8"}">`,
     "<style type=\"text/css\">\n:root {\ncolor-scheme: light dark;\n}\n</style>",
     `<title>${title}</title>\n</head>`,
     `<body>\n<h1>${title}</h1>`,
-    "<hr>\n<ul>\n"
-  ].join("\n")
-  return Buffer.concat([PyText.encodeSurrogateEscape(head), entries, TAIL])
+    "<hr>\n<ul>"
+  ]
+  for (const entry of sort(options.entries)) parts.push(renderEntry(entry))
+  parts.push("</ul>\n<hr>\n</body>\n</html>\n")
+  return PyText.encodeSurrogateEscape(parts.join("\n"))
 }
-
-const TAIL = Buffer.from("</ul>\n<hr>\n</body>\n</html>\n", "latin1")

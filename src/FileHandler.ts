@@ -151,14 +151,14 @@ export const make = (
 
     // Listings of directories that have not changed for a while, reused while their mtime and size
     // stay the same: reading a large directory is most of a listing's cost.
-    // A kept listing also keeps its rendered entries (when no entry needs a lookup), within a budget.
+    // A kept listing also keeps its page (when no entry needs a lookup), within a budget.
     const listings = new Map<string, Listing>()
-    let renderedBytes = 0
+    let pageBytes = 0
     const dropListing = (key: string) => {
       const old = listings.get(key)
       if (old === undefined) return
       listings.delete(key)
-      renderedBytes -= old.rendered?.length ?? 0
+      pageBytes -= old.page?.bytes.length ?? 0
     }
     const contentsOf = (path: Uint8Array, dir: FileSystem.Stat): Effect.Effect<Listing, FileSystem.FileSystemError> => {
       const key = Buffer.from(path).toString("latin1")
@@ -176,15 +176,22 @@ export const make = (
         return listing
       })
     }
-    /** The rendered entries of a listing whose entries need no lookup, kept with it while it is kept. */
-    const renderedEntries = (listing: Listing): Uint8Array => {
-      if (listing.rendered !== undefined) return listing.rendered
-      const rendered = DirectoryListing.renderEntries(listing.entries)
-      if (listings.get(listing.key) === listing && renderedBytes + rendered.length <= RENDERED_LISTING_BYTES) {
-        listing.rendered = rendered
-        renderedBytes += rendered.length
+    /**
+     * The page of a listing whose entries need no lookup. A kept listing keeps its page for the last
+     * title it was rendered with (one title in practice): a cached listing is then sent without
+     * sorting, escaping or copying its entries.
+     */
+    const listingPage = (listing: Listing, displayPath: string): Uint8Array => {
+      if (listing.page?.displayPath === displayPath) return listing.page.bytes
+      const bytes = DirectoryListing.render({ displayPath, entries: listing.entries })
+      if (listings.get(listing.key) === listing) {
+        const freed = listing.page?.bytes.length ?? 0
+        if (pageBytes - freed + bytes.length <= LISTING_PAGE_BYTES) {
+          listing.page = { displayPath, bytes }
+          pageBytes += bytes.length - freed
+        }
       }
-      return rendered
+      return bytes
     }
 
     const smallFiles = smallFileCache()
@@ -196,7 +203,7 @@ export const make = (
         const { lookups, names } = contents.right
         const displayPath = DirectoryListing.displayPath(request.path)
         if (lookups.length === 0) {
-          return listingResponse(request, DirectoryListing.renderWith(displayPath, renderedEntries(contents.right)))
+          return listingResponse(request, listingPage(contents.right, displayPath))
         }
         const entries = [...contents.right.entries]
         yield* Effect.forEach(lookups, (i) => {
@@ -351,11 +358,11 @@ interface Listing extends Contents {
   readonly mtimeMs: number
   readonly size: number
   readonly key: string
-  rendered?: Uint8Array
+  page?: { readonly displayPath: string; readonly bytes: Uint8Array }
 }
 
-/** How many bytes of rendered listings are kept, over all kept directories. */
-const RENDERED_LISTING_BYTES = 8 * 1024 * 1024
+/** How many bytes of listing pages are kept, over all kept directories. */
+const LISTING_PAGE_BYTES = 8 * 1024 * 1024
 
 /** How many directories' entries are kept, and how long a directory must be unchanged to be kept. */
 const LISTING_CACHE_SIZE = 256
