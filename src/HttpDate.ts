@@ -34,20 +34,23 @@ export const formatHttpDate = (epochMs: number): string => {
  */
 export const formatLogDate = (epochMs: number): string => {
   const second = Math.floor(epochMs / 1000)
-  // Every log line formats the time: one cached second, like the Date header (per time zone).
-  const zone = process.env.TZ
-  if (second === logDateSecond && zone === logDateZone) return logDateText
-  const d = new Date(second * 1000)
+  // Every log line formats the time: one cached second, like the Date header. The local time of an
+  // instant follows from its UTC offset, which a change of TZ changes (reading TZ itself cost more).
+  logDateProbe.setTime(second * 1000)
+  const offset = logDateProbe.getTimezoneOffset()
+  if (second === logDateSecond && offset === logDateOffset) return logDateText
+  const d = logDateProbe
   logDateSecond = second
-  logDateZone = zone
+  logDateOffset = offset
   logDateText = `${pad2(d.getDate())}/${monthNames[d.getMonth()]}/${pad4(d.getFullYear())} ${pad2(d.getHours())}:${
     pad2(d.getMinutes())
   }:${pad2(d.getSeconds())}`
   return logDateText
 }
 
+const logDateProbe = new Date(0)
 let logDateSecond = NaN
-let logDateZone: string | undefined = undefined
+let logDateOffset = NaN
 let logDateText = ""
 
 // ---------------------------------------------------------------------------

@@ -246,6 +246,8 @@ const parseRequestLine = (
 
 /** `HTTP/<digits>.<digits>`, each part 1 to 10 ASCII digits; undefined when CPython answers 400. */
 export const parseVersion = (version: string): readonly [number, number] | undefined => {
+  if (version === "HTTP/1.1") return HTTP_11
+  if (version === "HTTP/1.0") return HTTP_10
   if (!version.startsWith("HTTP/")) return undefined
   const parts = version.slice(5).split(".")
   if (parts.length !== 2) return undefined
@@ -258,6 +260,9 @@ export const parseVersion = (version: string): readonly [number, number] | undef
   }
   return [Number(parts[0]), Number(parts[1])]
 }
+
+const HTTP_11 = [1, 1] as const
+const HTTP_10 = [1, 0] as const
 
 const isBlank = (c: number | undefined) => c === 32 || c === 9
 

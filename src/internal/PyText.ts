@@ -51,7 +51,7 @@ const unitScratch = (n: number): Uint16Array => {
  * Not `TextDecoder("latin1")`, which WHATWG maps to windows-1252.
  */
 export const latin1 = (bytes: Uint8Array, start = 0, end: number = bytes.length): string =>
-  end <= start ? "" : fromUnits(bytes, start, end)
+  end <= start ? "" : Buffer.isBuffer(bytes) ? bytes.toString("latin1", start, end) : fromUnits(bytes, start, end)
 
 // ---------------------------------------------------------------------------
 // str.split()
