@@ -64,7 +64,7 @@ const joined = (head: string, body: Uint8Array): Buffer => {
 }
 
 /** File chunk buffers of finished downloads, for the next ones (at most this many are kept). */
-const SPARE_CHUNKS = 16
+const SPARE_CHUNKS = 4
 const spareChunks: Array<Buffer> = []
 
 const asBuffer = (bytes: Uint8Array): Buffer =>
