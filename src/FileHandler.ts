@@ -240,9 +240,13 @@ export const make = (
       if (hit === undefined) {
         const translated = translatePath(directory, target)
         const key = translated.bytes === undefined ? "" : Buffer.from(translated.bytes).toString("latin1")
-        if (translations.size >= TRANSLATION_CACHE_SIZE) translations.clear()
         hit = { ...translated, key }
-        translations.set(target, hit)
+        // Only targets of ordinary length: request lines may be 64 KiB long, and a thousand of those
+        // kept would be a way to make the server hold memory.
+        if (target.length <= TRANSLATION_TARGET_LENGTH) {
+          if (translations.size >= TRANSLATION_CACHE_SIZE) translations.clear()
+          translations.set(target, hit)
+        }
       }
       return hit
     }
@@ -383,8 +387,9 @@ interface CachedFile extends Served {
   readonly stat: FileSystem.Stat
 }
 
-/** How many request targets' translations are remembered. */
+/** How many request targets' translations are remembered, and the longest target remembered. */
 const TRANSLATION_CACHE_SIZE = 1024
+const TRANSLATION_TARGET_LENGTH = 512
 
 /** How many small files are kept, and how many bytes of them at most. */
 const FILE_CACHE_ENTRIES = 1024

@@ -157,6 +157,23 @@ describe("FileHandler", () => {
         assert.strictEqual(served.message, undefined)
       }))
 
+    it.effect("one handler answers the same for remembered, forgotten and unremembered targets", () =>
+      Effect.gen(function*() {
+        const handler = yield* FileHandler.make(FileSystem.makeTest(tree), errors, { directory: "/srv" })
+        const status = (path: string) =>
+          Effect.scoped(Effect.map(RequestHandler.dispatch(handler, errors, Request.make({ path })), (r) => r.status))
+        // Past the number of remembered targets, so the memory is cleared on the way, and past the
+        // length of a remembered target.
+        for (let i = 0; i < 1100; i++) assert.strictEqual(yield* status(`/a.txt?${i}`), 200)
+        for (let i = 0; i < 3; i++) {
+          assert.strictEqual(yield* status(`/a.txt?${"x".repeat(600)}`), 200)
+          assert.strictEqual(yield* status(`/${"n".repeat(600)}.txt`), 404)
+          assert.strictEqual(yield* status("/lst/../a.txt"), 200)
+          assert.strictEqual(yield* status("/a.txt/"), 404)
+          assert.strictEqual(yield* status("/missing"), 404)
+        }
+      }))
+
     it.effect("a file over 128 KiB is streamed from an open handle", () =>
       Effect.gen(function*() {
         assertFile(yield* serve("/big.bin"), "z".repeat(200 * 1024), "application/octet-stream")
