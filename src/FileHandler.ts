@@ -161,7 +161,7 @@ export const make = (
       pageBytes -= old.page?.bytes.length ?? 0
     }
     const contentsOf = (path: Uint8Array, dir: FileSystem.Stat): Effect.Effect<Listing, FileSystem.FileSystemError> => {
-      const key = Buffer.from(path).toString("latin1")
+      const key = PyText.latin1(path)
       const cached = listings.get(key)
       if (cached !== undefined && cached.mtimeMs === dir.mtimeMs && cached.size === dir.size) {
         return Effect.succeed(cached)
@@ -239,7 +239,7 @@ export const make = (
       let hit = translations.get(target)
       if (hit === undefined) {
         const translated = translatePath(directory, target)
-        const key = translated.bytes === undefined ? "" : Buffer.from(translated.bytes).toString("latin1")
+        const key = translated.bytes === undefined ? "" : PyText.latin1(translated.bytes)
         hit = { ...translated, key }
         // Only targets of ordinary length: request lines may be 64 KiB long, and a thousand of those
         // kept would be a way to make the server hold memory.
@@ -275,36 +275,37 @@ export const make = (
       Effect.gen(function*() {
         let path = translated.bytes!
         let stat = found
-        if (stat.type === "Directory" && translated.trailingSlash && redirectLocation(request.path) === undefined) {
-          // A kept index page, found as below: the first index name that is a file. Its stat shows the
-          // version that passed the checks, as for any kept file.
+        if (stat.type !== "Directory") {
+          if (!(yield* allowed(path))) return notFound(request)
+        } else {
+          const location = redirectLocation(request.path)
+          if (location !== undefined) {
+            if (!(yield* allowed(path))) return notFound(request)
+            return { status: 301, headers: [["Location", location], ["Content-Length", "0"]], body: { _tag: "Empty" } }
+          }
+          // The index page is the first index name that is a file and passes the containment check.
+          let index: Uint8Array | undefined
+          let checked = false
           for (const name of indexPages) {
             if (name === undefined) continue
             const candidate = join(path, name)
             const s = yield* Effect.option(fs.stat(candidate))
             if (s._tag === "None" || s.value.type !== "File") continue
-            const cached = smallFiles.get(Buffer.from(candidate).toString("latin1"), s.value)
-            if (cached !== undefined) return fileResponse(request, cached)
-            break
-          }
-        }
-        if (!(yield* allowed(path))) return notFound(request)
-        if (stat.type === "Directory") {
-          const location = redirectLocation(request.path)
-          if (location !== undefined) {
-            return { status: 301, headers: [["Location", location], ["Content-Length", "0"]], body: { _tag: "Empty" } }
-          }
-          let index: Uint8Array | undefined
-          for (const name of indexPages) {
-            if (name === undefined) continue
-            const candidate = join(path, name)
-            const s = yield* Effect.option(fs.stat(candidate))
-            if (s._tag === "Some" && s.value.type === "File" && (yield* allowed(candidate))) {
+            if (!checked) {
+              // A kept first index file: its stat shows the version that passed these checks, as for
+              // any kept file.
+              const cached = smallFiles.get(PyText.latin1(candidate), s.value)
+              if (cached !== undefined) return fileResponse(request, cached)
+              checked = true
+              if (!(yield* allowed(path))) return notFound(request)
+            }
+            if (yield* allowed(candidate)) {
               index = candidate
               stat = s.value
               break
             }
           }
+          if (!checked && !(yield* allowed(path))) return notFound(request)
           if (index === undefined) return yield* listDirectory(request, path, stat)
           path = index
         }
@@ -338,7 +339,7 @@ export const make = (
           ]
         }
         if (content !== undefined) {
-          const key = path === translated.bytes ? translated.key : Buffer.from(path).toString("latin1")
+          const key = path === translated.bytes ? translated.key : PyText.latin1(path)
           smallFiles.set(key, loaded.right.stat, served)
         }
         return fileResponse(request, served)

@@ -264,6 +264,24 @@ describe("FileHandler", () => {
         assertRedirect(yield* serve("/withindex"), "/withindex/")
       }))
 
+    it.effect("a directory request stats each index name once", () =>
+      Effect.gen(function*() {
+        const base = FileSystem.makeTest(tree)
+        const stats: Array<string> = []
+        const fs: FileSystem.Service = {
+          ...base,
+          stat: (path) => {
+            stats.push(Buffer.from(path).toString())
+            return base.stat(path)
+          }
+        }
+        assert.include((yield* serve("/sub/", { fs })).body, "Directory listing for /sub/")
+        assert.deepStrictEqual(stats, ["/srv/sub/", "/srv/sub/index.html", "/srv/sub/index.htm"])
+        stats.length = 0
+        assertFile(yield* serve("/htmonly/", { fs }), "only htm", "text/html")
+        assert.deepStrictEqual(stats, ["/srv/htmonly/", "/srv/htmonly/index.html", "/srv/htmonly/index.htm"])
+      }))
+
     it.effect("custom index pages", () =>
       Effect.gen(function*() {
         assertFile(yield* serve("/custom/", { handler: { indexPages: ["home.txt"] } }), "home")
