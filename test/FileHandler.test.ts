@@ -530,16 +530,20 @@ describe("FileHandler", () => {
         RequestHandler.dispatch(handler, errors, Request.make({ path })),
         (response) => Effect.map(readBody(response.body), (body) => ({ status: response.status, body }))
       ))
+    // An mtime a minute back; ctime cannot be set back, so a file written now settles by waiting.
+    const old = new Date(Date.now() - 60_000)
+    const writeOld = (file: string, content: string) => {
+      NodeFs.writeFileSync(file, content)
+      NodeFs.utimesSync(file, old, old)
+    }
+    const settle = Effect.sleep("2100 millis")
 
     it.live("read once while unchanged; a rewrite with the same size and mtime is seen at once", () =>
       Effect.gen(function*() {
         const root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "httpd-cache-"))
         const file = NodePath.join(root, "a.txt")
-        NodeFs.writeFileSync(file, "first\n")
-        const old = new Date(Date.now() - 60_000)
-        NodeFs.utimesSync(file, old, old)
-        // ctime cannot be set back: wait until this version has settled.
-        yield* Effect.sleep("2100 millis")
+        writeOld(file, "first\n")
+        yield* settle
         const t = counted()
         const handler = yield* FileHandler.make(t.fs, errors, { directory: root })
         assert.deepStrictEqual(yield* get(handler, "/a.txt"), { status: 200, body: "first\n" })
@@ -558,8 +562,7 @@ describe("FileHandler", () => {
         assert.strictEqual(conditional.status, 304)
         assert.strictEqual(t.loads(), 1)
         // Same size, mtime put back: only ctime (and content) tell the difference.
-        NodeFs.writeFileSync(file, "again\n")
-        NodeFs.utimesSync(file, old, old)
+        writeOld(file, "again\n")
         assert.deepStrictEqual(yield* get(handler, "/a.txt"), { status: 200, body: "again\n" })
         assert.strictEqual(t.loads(), 2)
         // A path that now leads outside the root through a link is not served from memory.
@@ -576,10 +579,8 @@ describe("FileHandler", () => {
         const site = NodePath.join(root, "site")
         NodeFs.mkdirSync(site)
         const htm = NodePath.join(site, "index.htm")
-        NodeFs.writeFileSync(htm, "<p>htm</p>\n")
-        const old = new Date(Date.now() - 60_000)
-        NodeFs.utimesSync(htm, old, old)
-        yield* Effect.sleep("2100 millis")
+        writeOld(htm, "<p>htm</p>\n")
+        yield* settle
         const t = counted()
         const handler = yield* FileHandler.make(t.fs, errors, { directory: root })
         assert.deepStrictEqual(yield* get(handler, "/site/"), { status: 200, body: "<p>htm</p>\n" })
@@ -594,8 +595,7 @@ describe("FileHandler", () => {
         assert.deepStrictEqual(yield* get(handler, "/site/"), { status: 200, body: "<p>html</p>\n" })
         NodeFs.rmSync(NodePath.join(site, "index.html"))
         // A changed page (same size, mtime put back) is read again.
-        NodeFs.writeFileSync(htm, "<p>HTM</p>\n")
-        NodeFs.utimesSync(htm, old, old)
+        writeOld(htm, "<p>HTM</p>\n")
         assert.deepStrictEqual(yield* get(handler, "/site/"), { status: 200, body: "<p>HTM</p>\n" })
       }), 20_000)
 

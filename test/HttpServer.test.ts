@@ -26,6 +26,9 @@ Fs.mkdirSync(Path.join(root, "sub"))
 Fs.writeFileSync(Path.join(root, "sub", "b.txt"), "bee\n")
 const big = Buffer.alloc(8 * 1024 * 1024, 7)
 Fs.writeFileSync(Path.join(root, "big.bin"), big)
+// Around the size up to which a body is written in one buffer with its head (16 KiB).
+const sized = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff))
+for (const n of [16 * 1024, 16 * 1024 + 1, 100 * 1024]) Fs.writeFileSync(Path.join(root, `b${n}.bin`), sized(n))
 
 // The server runs in this process: clients must run asynchronously, never with spawnSync.
 const run = (command: string, args: ReadonlyArray<string>) =>
@@ -56,6 +59,33 @@ describe("HttpServer on a real socket", () => {
       const body = Buffer.from(yield* Effect.promise(() => res.arrayBuffer()))
       assert.strictEqual(body.length, big.length)
       assert.isTrue(body.equals(big))
+    }))
+
+  it.scopedLive("bodies on either side of the one-buffer size arrive byte-exact on one connection", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: http11 })
+      const sizes = [16 * 1024, 16 * 1024 + 1, 100 * 1024, 16 * 1024]
+      const client = yield* connect(port)
+      client.send(sizes.map((n) => `GET /b${n}.bin HTTP/1.1\r\nHost: x\r\n\r\n`).join(""))
+      // Where each response's body starts and ends, as far as the bytes go.
+      const bodies = (d: Buffer) => {
+        const found: Array<{ readonly head: string; readonly body: Buffer }> = []
+        let at = 0
+        for (const n of sizes) {
+          const end = d.indexOf("\r\n\r\n", at)
+          if (end < 0 || d.length < end + 4 + n) break
+          found.push({ head: d.subarray(at, end).toString("latin1"), body: d.subarray(end + 4, end + 4 + n) })
+          at = end + 4 + n
+        }
+        return { found, at }
+      }
+      const data = yield* client.read((d) => bodies(d).found.length === sizes.length)
+      const { at, found } = bodies(data)
+      sizes.forEach((n, i) => {
+        assert.include(found[i].head, `Content-Length: ${n}\r\n`)
+        assert.isTrue(found[i].body.equals(sized(n)), `body ${i} of ${n} bytes`)
+      })
+      assert.strictEqual(at, data.length)
     }))
 
   it.scopedLive("HTTP/1.0 server: one request per connection, status line says HTTP/1.0", () =>
@@ -171,6 +201,11 @@ describe("HttpServer on a real socket", () => {
       assert.include(r.data.toString(), "hello\n")
       yield* Effect.sleep("200 millis")
       assert.isAtMost(fds(), before + 2)
+      // Complete downloads after the aborted ones (chunk buffers of finished downloads are reused).
+      for (let i = 0; i < 3; i++) {
+        const res = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/big.bin`))
+        assert.isTrue(Buffer.from(yield* Effect.promise(() => res.arrayBuffer())).equals(big), `download ${i}`)
+      }
     }))
 
   it.scopedLive("serial mode (HTTPServer) serves the next client only after the current one closes", () =>
