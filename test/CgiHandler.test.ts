@@ -344,6 +344,15 @@ const request = (target: string, fields: ReadonlyArray<string> = [], method = "G
 const pidsOf = (prefix: string): Array<number> =>
   Fs.readdirSync(run).filter((n) => n.startsWith(prefix + ".")).map((n) => Number(n.split(".")[1]))
 
+/** Call before starting a script: the returned function finds the pid (its group) of the new one. */
+const newScript = (prefix: string): () => number | undefined => {
+  const before = new Set(pidsOf(prefix))
+  return () => pidsOf(prefix).find((p) => !before.has(p))
+}
+
+/** Whether a process group has no member left within `timeoutMs`. */
+const groupGone = (pgid: number, timeoutMs = 3000) => Cgi.eventually(() => Cgi.groupMembers(pgid).length === 0, timeoutMs)
+
 const get = (port: number, target: string, fields: ReadonlyArray<string> = [], options: { readonly method?: string; readonly timeoutMs?: number } = {}) =>
   Effect.map(
     exchange(port, request(target, fields, options.method ?? "GET"), { timeoutMs: options.timeoutMs ?? 8000 }),
@@ -652,17 +661,17 @@ describe("CgiHandler: timeouts and stray processes", () => {
       const logLines: Array<string> = []
       const { port } = yield* Cgi.start({ directory: root, cgi: { timeout: "700 millis", killGrace: "300 millis" }, logLines })
       const started = Date.now()
-      const before = new Set(pidsOf("stubborn"))
+      const stubborn = newScript("stubborn")
       const r = yield* get(port, "/cgi-bin/stubborn.sh/run")
       const elapsed = Date.now() - started
       assert.strictEqual(r.status, 504)
       assert.isTrue(r.closed)
       assert.isTrue(elapsed >= 600 && elapsed < 2500, `${elapsed} ms`)
-      const pgid = pidsOf("stubborn").find((p) => !before.has(p))
+      const pgid = stubborn()
       assert.isDefined(pgid)
       // SIGTERM did nothing: only the SIGKILL after the grace ends the script and its child.
       assert.isTrue(Cgi.groupMembers(pgid!).length >= 1)
-      const gone = yield* Cgi.eventually(() => Cgi.groupMembers(pgid!).length === 0, 3000)
+      const gone = yield* groupGone(pgid!)
       assert.isTrue(gone, `still running: ${Cgi.groupMembers(pgid!)}`)
       assert.isTrue(logLines.some((l) => l.includes("CGI script timed out after 0.7 s")), logLines.join(""))
     }))
@@ -684,34 +693,34 @@ describe("CgiHandler: timeouts and stray processes", () => {
       assert.strictEqual(r.body.toString(), "started\n")
       const [pgid] = pidsOf("late")
       assert.isDefined(pgid)
-      assert.isTrue(yield* Cgi.eventually(() => Cgi.groupMembers(pgid).length === 0, 3000))
+      assert.isTrue(yield* groupGone(pgid))
     }))
 
   it.scopedLive("a client that resets the connection mid-script: the script's group is killed", () =>
     Effect.gen(function*() {
       const { port } = yield* Cgi.start({ directory: root })
       const client = yield* connect(port)
-      const before = new Set(pidsOf("slow"))
+      const slow = newScript("slow")
       client.send(request("/cgi-bin/slow.sh/run"))
       yield* client.read((d) => d.includes("\r\n\r\n"))
-      const pgid = yield* Cgi.eventually(() => pidsOf("slow").find((p) => !before.has(p)))
+      const pgid = yield* Cgi.eventually(slow)
       assert.isDefined(pgid)
       assert.isTrue(Cgi.groupMembers(pgid!).length > 0)
       client.socket.resetAndDestroy()
-      assert.isTrue(yield* Cgi.eventually(() => Cgi.groupMembers(pgid!).length === 0, 3000))
+      assert.isTrue(yield* groupGone(pgid!))
     }))
 
   it.scopedLive("a client that closes mid-script: the next write fails, and the script's group is killed", () =>
     Effect.gen(function*() {
       const { port } = yield* Cgi.start({ directory: root })
       const client = yield* connect(port)
-      const before = new Set(pidsOf("ticker"))
+      const ticker = newScript("ticker")
       client.send(request("/cgi-bin/ticker.sh/run"))
       yield* client.read((d) => d.includes("tick\n"))
-      const pgid = yield* Cgi.eventually(() => pidsOf("ticker").find((p) => !before.has(p)))
+      const pgid = yield* Cgi.eventually(ticker)
       assert.isDefined(pgid)
       client.socket.destroy()
-      assert.isTrue(yield* Cgi.eventually(() => Cgi.groupMembers(pgid!).length === 0, 3000))
+      assert.isTrue(yield* groupGone(pgid!))
     }))
 
   it.scopedLive("stopping the server kills the scripts still running", () =>
@@ -719,12 +728,12 @@ describe("CgiHandler: timeouts and stray processes", () => {
       const pgid = yield* Effect.scoped(Effect.gen(function*() {
         const { port } = yield* Cgi.start({ directory: root, cgi: { killGrace: "200 millis" }, config: { shutdownGrace: "100 millis" } })
         const client = yield* connect(port)
+        const stubborn = newScript("stubborn")
         client.send(request("/cgi-bin/stubborn.sh/run"))
-        const before = new Set(pidsOf("stubborn"))
-        return yield* Cgi.eventually(() => pidsOf("stubborn").find((p) => !before.has(p)))
+        return yield* Cgi.eventually(stubborn)
       }))
       assert.isDefined(pgid)
-      assert.isTrue(yield* Cgi.eventually(() => Cgi.groupMembers(pgid!).length === 0, 3000))
+      assert.isTrue(yield* groupGone(pgid!))
     }))
 })
 
@@ -737,14 +746,14 @@ describe("effect-httpd --cgi", () => {
       const res = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/cgi-bin/redirect.sh`, { redirect: "manual" }))
       assert.strictEqual(res.status, 302)
       assert.strictEqual(res.headers.get("location"), "/index.html")
-      const before = new Set(pidsOf("stubborn"))
+      const stubborn = newScript("stubborn")
       const started = Date.now()
       const r = yield* get(port, "/cgi-bin/stubborn.sh/run")
       assert.strictEqual(r.status, 504)
       assert.isBelow(Date.now() - started, 2000)
-      const pgid = pidsOf("stubborn").find((p) => !before.has(p))
+      const pgid = stubborn()
       assert.isDefined(pgid)
-      assert.isTrue(yield* Cgi.eventually(() => Cgi.groupMembers(pgid!).length === 0, 5000))
+      assert.isTrue(yield* groupGone(pgid!, 5000))
     }))
 
   it.scopedLive("SIGTERM leaves no script behind, and does not wait for one that ignores SIGTERM", () =>
@@ -752,13 +761,13 @@ describe("effect-httpd --cgi", () => {
       const { port, running } = yield* Cli.serve(["0", "-b", "127.0.0.1", "-d", root, "--cgi", "--shutdown-grace", "0.5"])
       const slow = yield* connect(port)
       const stubborn = yield* connect(port)
-      const beforeSlow = new Set(pidsOf("slow"))
-      const beforeStubborn = new Set(pidsOf("stubborn"))
+      const slowScript = newScript("slow")
+      const stubbornScript = newScript("stubborn")
       slow.send(request("/cgi-bin/slow.sh/run"))
       stubborn.send(request("/cgi-bin/stubborn.sh/run"))
       const pgids = yield* Cgi.eventually(() => {
-        const a = pidsOf("slow").find((p) => !beforeSlow.has(p))
-        const b = pidsOf("stubborn").find((p) => !beforeStubborn.has(p))
+        const a = slowScript()
+        const b = stubbornScript()
         return a !== undefined && b !== undefined ? [a, b] : undefined
       })
       assert.isDefined(pgids)
