@@ -2,6 +2,7 @@ import { assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
+import type * as Net from "node:net"
 import * as Path from "node:path"
 import * as CgiHandler from "../src/CgiHandler.js"
 import * as Headers from "../src/Headers.js"
@@ -696,32 +697,35 @@ describe("CgiHandler: timeouts and stray processes", () => {
       assert.isTrue(yield* groupGone(pgid))
     }))
 
-  it.scopedLive("a client that resets the connection mid-script: the script's group is killed", () =>
-    Effect.gen(function*() {
-      const { port } = yield* Cgi.start({ directory: root })
-      const client = yield* connect(port)
-      const slow = newScript("slow")
-      client.send(request("/cgi-bin/slow.sh/run"))
-      yield* client.read((d) => d.includes("\r\n\r\n"))
-      const pgid = yield* Cgi.eventually(slow)
-      assert.isDefined(pgid)
-      assert.isTrue(Cgi.groupMembers(pgid!).length > 0)
-      client.socket.resetAndDestroy()
-      assert.isTrue(yield* groupGone(pgid!))
-    }))
-
-  it.scopedLive("a client that closes mid-script: the next write fails, and the script's group is killed", () =>
-    Effect.gen(function*() {
-      const { port } = yield* Cgi.start({ directory: root })
-      const client = yield* connect(port)
-      const ticker = newScript("ticker")
-      client.send(request("/cgi-bin/ticker.sh/run"))
-      yield* client.read((d) => d.includes("tick\n"))
-      const pgid = yield* Cgi.eventually(ticker)
-      assert.isDefined(pgid)
-      client.socket.destroy()
-      assert.isTrue(yield* groupGone(pgid!))
-    }))
+  const leaving = [
+    {
+      name: "a client that resets the connection mid-script: the script's group is killed",
+      script: "slow",
+      until: (d: Buffer) => d.includes("\r\n\r\n"),
+      leave: (socket: Net.Socket) => void socket.resetAndDestroy()
+    },
+    {
+      name: "a client that closes mid-script: the next write fails, and the script's group is killed",
+      script: "ticker",
+      until: (d: Buffer) => d.includes("tick\n"),
+      leave: (socket: Net.Socket) => void socket.destroy()
+    }
+  ]
+  for (const c of leaving) {
+    it.scopedLive(c.name, () =>
+      Effect.gen(function*() {
+        const { port } = yield* Cgi.start({ directory: root })
+        const client = yield* connect(port)
+        const script = newScript(c.script)
+        client.send(request(`/cgi-bin/${c.script}.sh/run`))
+        yield* client.read(c.until)
+        const pgid = yield* Cgi.eventually(script)
+        assert.isDefined(pgid)
+        assert.isTrue(Cgi.groupMembers(pgid!).length > 0)
+        c.leave(client.socket)
+        assert.isTrue(yield* groupGone(pgid!))
+      }))
+  }
 
   it.scopedLive("stopping the server kills the scripts still running", () =>
     Effect.gen(function*() {
