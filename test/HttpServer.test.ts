@@ -88,6 +88,22 @@ describe("HttpServer on a real socket", () => {
       assert.strictEqual(at, data.length)
     }))
 
+  it.scopedLive("HTTP/0.9: a simple request, and a three-word HTTP/0.9 one, get bare bodies and a close", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, config: http11 })
+      const simple = yield* exchange(port, "GET /a.txt\r\n")
+      assert.isTrue(simple.closed)
+      assert.strictEqual(simple.data.toString("latin1"), "hello\n")
+      const three = yield* exchange(port, "GET /a.txt HTTP/0.9\r\nHost: x\r\n\r\n")
+      assert.isTrue(three.closed)
+      assert.strictEqual(three.data.toString("latin1"), "hello\n")
+      const missing = yield* exchange(port, "GET /nope\r\n")
+      assert.isTrue(missing.closed)
+      assert.isTrue(missing.data.toString("latin1").startsWith("<!DOCTYPE HTML>"), missing.data.toString("latin1"))
+      const large = yield* exchange(port, `GET /b${100 * 1024}.bin\r\n`)
+      assert.isTrue(large.data.equals(sized(100 * 1024)))
+    }))
+
   it.scopedLive("HTTP/1.0 server: one request per connection, status line says HTTP/1.0", () =>
     Effect.gen(function*() {
       const { port } = yield* start({ directory: root })
