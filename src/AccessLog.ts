@@ -6,36 +6,97 @@ import * as NodeFs from "node:fs"
 import * as HttpDate from "./HttpDate.js"
 import * as PyText from "./internal/PyText.js"
 
-/** The service: one method, as every CPython log call ends in `log_message`. */
+/** One request as the log sees it: everything a log format may print. */
+export interface Entry {
+  /** The client address (`address_string()`). */
+  readonly client: string
+  /** The authenticated user (NCSA `authuser`), when there is one. */
+  readonly user: string | undefined
+  /** When the request head arrived, in milliseconds since the epoch. */
+  readonly time: number
+  /** The request line as received (`requestline`), possibly cut short when it could not be parsed. */
+  readonly requestline: string
+  /** The method, target and version, when the request line could be parsed. */
+  readonly method: string | undefined
+  readonly target: string | undefined
+  readonly protocol: string | undefined
+  /** The response status. */
+  readonly status: number
+  /** An error response's message (`send_error`'s), logged before the request by CPython. */
+  readonly errorMessage: string | undefined
+  /** Body bytes sent; known only once the response is complete ({@link Service.logResponse}). */
+  readonly bytes: number | undefined
+  /** Time from the request head to the end of the response; known only once it is complete. */
+  readonly durationMs: number | undefined
+  /** The `Referer` and `User-Agent` request headers. */
+  readonly referer: string | undefined
+  readonly userAgent: string | undefined
+}
+
+/** The service. */
 export interface Service {
   /** Logs a message about a client (`log_message`); the default scrubs control characters (gh-100001). */
   readonly logMessage: (client: string, message: string) => Effect.Effect<void>
+  /**
+   * Logs a request when its response head is sent, the moment CPython's `send_response` calls
+   * `log_request` (size and duration are not known yet).
+   */
+  readonly logRequest: (entry: Entry) => Effect.Effect<void>
+  /**
+   * Logs a request once its response is complete or was cut off, with the bytes sent and the
+   * duration: for formats that print them. Absent in CPython's log.
+   */
+  readonly logResponse?: ((entry: Entry) => Effect.Effect<void>) | undefined
 }
 
 /** The service tag. */
 export class AccessLog extends Context.Tag("effect-httpd/AccessLog")<AccessLog, Service>() {}
 
-/** `log_request(code, size)`: the quoted request line, the status and the size (`-` when unknown). */
-export const logRequest = (
-  log: Service,
-  client: string,
-  requestline: string,
-  code: number | string,
-  size: number | string = "-"
-): Effect.Effect<void> => log.logMessage(client, `"${requestline}" ${code} ${size}`)
+/** `log_request(code, size)`'s message: the quoted request line, the status and the size (`-` when unknown). */
+export const requestMessage = (entry: Entry): string =>
+  `"${entry.requestline}" ${entry.status} ${entry.bytes ?? "-"}`
 
 /** `log_error(format, ...)`: the same channel as every other message. */
 export const logError = (log: Service, client: string, message: string): Effect.Effect<void> =>
   log.logMessage(client, message)
 
-/** CPython's line: `<client> - - [DD/Mon/YYYY HH:MM:SS] <message>` in local time, the message escaped. */
-export const formatLine = (client: string, message: string, epochMs: number): string =>
-  `${client} - - [${HttpDate.formatLogDate(epochMs)}] ${PyText.scrubLog(message)}\n`
-
-/** Builds a log that hands each formatted line to `write`. */
-export const make = (write: (line: string) => void): Service => ({
-  logMessage: (client, message) => Effect.sync(() => write(formatLine(client, message, Date.now())))
+/**
+ * A service that logs requests as CPython does, through `logMessage`: an error response's
+ * `code <status>, message <message>` line, then the request line.
+ */
+export const fromMessages = (logMessage: Service["logMessage"]): Service => ({
+  logMessage,
+  logRequest: (entry) =>
+    entry.errorMessage === undefined
+      ? logMessage(entry.client, requestMessage(entry))
+      : Effect.zipRight(
+        logMessage(entry.client, `code ${entry.status}, message ${entry.errorMessage}`),
+        logMessage(entry.client, requestMessage(entry))
+      )
 })
+
+/**
+ * CPython's line: `<client> - <user> [DD/Mon/YYYY HH:MM:SS] <message>` in local time, the message
+ * escaped; the user is `-` (CPython always writes `- -`) unless one authenticated.
+ */
+export const formatLine = (client: string, message: string, epochMs: number, user = "-"): string =>
+  `${client} - ${user} [${HttpDate.formatLogDate(epochMs)}] ${PyText.scrubLog(message)}\n`
+
+/** Builds a log that hands each formatted line (CPython's format) to `write`. */
+export const make = (write: (line: string) => void): Service => {
+  const line = (client: string, message: string, user: string | undefined) =>
+    write(formatLine(client, message, Date.now(), user === undefined ? "-" : PyText.scrubLog(user)))
+  return {
+    logMessage: (client, message) => Effect.sync(() => line(client, message, undefined)),
+    logRequest: (entry) =>
+      Effect.sync(() => {
+        if (entry.errorMessage !== undefined) {
+          line(entry.client, `code ${entry.status}, message ${entry.errorMessage}`, entry.user)
+        }
+        line(entry.client, requestMessage(entry), entry.user)
+      })
+  }
+}
 
 /**
  * A writer that gathers the lines of one event-loop turn into a single write: one `write` per line
@@ -68,9 +129,13 @@ export const batchedWriter = (stream: NodeJS.WritableStream, fd?: number): (line
 export const layer: Layer.Layer<AccessLog> = Layer.sync(AccessLog, () => make(batchedWriter(process.stderr, 2)))
 
 /** Logs nothing (for benchmarks and tests that do not look at the log). */
-export const layerSilent: Layer.Layer<AccessLog> = Layer.succeed(AccessLog, { logMessage: () => Effect.void })
+export const layerSilent: Layer.Layer<AccessLog> = Layer.succeed(AccessLog, {
+  logMessage: () => Effect.void,
+  logRequest: () => Effect.void
+})
 
 /** Sends each message through Effect's `Logger` at info level, annotated with the client address. */
-export const layerLogger: Layer.Layer<AccessLog> = Layer.succeed(AccessLog, {
-  logMessage: (client, message) => Effect.annotateLogs(Effect.logInfo(PyText.scrubLog(message)), "client", client)
-})
+export const layerLogger: Layer.Layer<AccessLog> = Layer.succeed(
+  AccessLog,
+  fromMessages((client, message) => Effect.annotateLogs(Effect.logInfo(PyText.scrubLog(message)), "client", client))
+)

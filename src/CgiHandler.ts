@@ -30,20 +30,26 @@ import * as NodeFs from "node:fs"
 import * as Os from "node:os"
 import * as AccessLog from "./AccessLog.js"
 import * as ErrorFormatter from "./ErrorFormatter.js"
-import * as FileHandler from "./FileHandler.js"
 import * as FileSystem from "./FileSystem.js"
 import * as CgiProcess from "./internal/CgiProcess.js"
 import * as CgiRequest from "./internal/CgiRequest.js"
 import * as CgiResponse from "./internal/CgiResponse.js"
+import * as Containment from "./internal/Containment.js"
+import * as Framing from "./internal/Framing.js"
+import * as PathTranslation from "./internal/PathTranslation.js"
 import * as PyText from "./internal/PyText.js"
 import * as Listener from "./Listener.js"
 import * as Request from "./Request.js"
 import * as RequestHandler from "./RequestHandler.js"
-import type * as Response from "./Response.js"
+import * as Response from "./Response.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 /** The file handler's options, plus how scripts are found and run; every field optional. */
-export interface Options extends FileHandler.Options {
+export interface Options {
+  /** The served directory, as the file handler's (`directory`); the working directory by default. */
+  readonly directory?: string | undefined
+  /** Run scripts whose real path leaves the directory (CPython's behaviour; CONTRACT D5 says no by default). */
+  readonly followSymlinks?: boolean | undefined
   /** URL directories whose files are scripts (`cgi_directories`), matched case-sensitively. Default `/cgi-bin`, `/htbin`. */
   readonly cgiDirectories?: ReadonlyArray<string> | undefined
   /** How long a script may run before its process group is killed (CONTRACT D10; default 60 s). */
@@ -82,6 +88,8 @@ class CgiOutputError extends Data.TaggedError("CgiOutputError")<{
 
 /** What the handler is built from (the dependencies of {@link layer}). */
 export interface Dependencies {
+  /** What answers every request that is not for a script (the file handler, in CPython). */
+  readonly handler: RequestHandler.Service
   readonly fs: FileSystem.Service
   readonly errors: ErrorFormatter.Service
   readonly log: AccessLog.Service
@@ -110,12 +118,6 @@ const EXIT_WAIT = Duration.seconds(2)
 const STDERR_DRAIN = Duration.seconds(1)
 /** Longest stderr line logged as one message; longer ones are split. */
 const MAX_LOG_LINE = 8192
-
-const isWithin = (root: Uint8Array, real: Uint8Array): boolean => {
-  if (real.length < root.length) return false
-  for (let i = 0; i < root.length; i++) if (real[i] !== root[i]) return false
-  return real.length === root.length || real[root.length] === 47 || root[root.length - 1] === 47
-}
 
 const isExecutable = (path: Uint8Array): Effect.Effect<boolean> =>
   Effect.async<boolean>((resume) => {
@@ -185,8 +187,6 @@ export const make = (
     const timeout = Duration.decode(options.timeout ?? Duration.seconds(60))
     const maxHeaderBytes = options.maxHeaderBytes ?? 64 * 1024
     const maxChunkedBody = options.maxChunkedBody ?? 16 * 1024 * 1024
-    const rootBytes = PyText.fsEncode(directory) ?? Buffer.from(directory)
-    const base = yield* FileHandler.make(fs, errors, options)
     const supervisor = yield* CgiProcess.makeSupervisor(Duration.decode(options.killGrace ?? Duration.seconds(2)))
 
     let runAs: { readonly setpriv: string; readonly identity: CgiProcess.Identity } | undefined
@@ -211,7 +211,7 @@ export const make = (
     const serverSoftware = ServerConfig.versionString(config)
     const name = serverName(address.host)
 
-    const translate = (decoded: string) => FileHandler.translatePath(directory, CgiRequest.literalPath(decoded))
+    const translate = (decoded: string) => PathTranslation.translatePath(directory, CgiRequest.literalPath(decoded))
 
     const isDirectory = (decoded: string): Effect.Effect<boolean> => {
       const path = translate(decoded).bytes
@@ -220,13 +220,10 @@ export const make = (
     }
 
     // CONTRACT D5: a script whose real path leaves the root does not exist.
-    const allowed = (path: Uint8Array): Effect.Effect<boolean> =>
-      options.followSymlinks
-        ? Effect.succeed(true)
-        : Effect.zipWith(fs.realPath(rootBytes), fs.realPath(path), isWithin).pipe(Effect.orElseSucceed(() => false))
+    const { allowed } = Containment.make(fs, directory, options.followSymlinks)
 
-    const fail = (request: Request.Request, code: number, message?: string, explain?: string) =>
-      Effect.succeed(errors.format(request.command, code, message, explain))
+    const fail = (code: number, message?: string, explain?: string) =>
+      Effect.succeed(errors.format({ code, message, explain }))
 
     /** The body for the script's stdin, and the `CONTENT_LENGTH` it is announced with (D1: chunked is decoded). */
     const prepareBody = (request: Request.Request) =>
@@ -276,17 +273,17 @@ export const make = (
         const quoted = PyText.pyRepr(script.scriptName)
         const translated = translate(script.scriptName)
         const path = translated.bytes
-        if (path === undefined) return yield* fail(request, 404, "File not found")
+        if (path === undefined) return yield* fail(404, "File not found")
         const stat = yield* Effect.option(fs.stat(path))
         // A name Node cannot pass to exec (bytes that are not UTF-8) cannot be run either.
         if (stat._tag === "None" || !(yield* allowed(path)) || /[\ud800-\udfff]/.test(translated.text)) {
-          return yield* fail(request, 404, `No such CGI script (${quoted})`)
+          return yield* fail(404, `No such CGI script (${quoted})`)
         }
-        if (stat.value.type !== "File") return yield* fail(request, 403, `CGI script is not a plain file (${quoted})`)
-        if (!(yield* isExecutable(path))) return yield* fail(request, 403, `CGI script is not executable (${quoted})`)
+        if (stat.value.type !== "File") return yield* fail(403, `CGI script is not a plain file (${quoted})`)
+        if (!(yield* isExecutable(path))) return yield* fail(403, `CGI script is not executable (${quoted})`)
 
         const body = yield* prepareBody(request)
-        if (typeof body === "number") return yield* fail(request, body)
+        if (typeof body === "number") return yield* fail(body)
 
         const env = CgiRequest.environment(process.env, {
           serverSoftware,
@@ -305,7 +302,7 @@ export const make = (
         const args = CgiRequest.argv(script.query)
         // exec cannot take a NUL (CONTRACT D7: a path with %00 is a 404).
         if (Object.values(env).some((v) => v.includes("\0")) || args.some((a) => a.includes("\0"))) {
-          return yield* fail(request, 404, "File not found")
+          return yield* fail(404, "File not found")
         }
         const [file, argList] = runAs === undefined
           ? [translated.text, args] as const
@@ -337,7 +334,7 @@ export const make = (
         }))
         if (started._tag === "Left") {
           yield* logError(`CGI script could not be started: ${started.left.message}`)
-          return yield* fail(request, 502, undefined, "The CGI script could not be started")
+          return yield* fail(502, undefined, "The CGI script could not be started")
         }
         const { group, proc, procScope } = started.right
         // Added after the group's finalizer, so it runs first when the request's scope closes.
@@ -384,7 +381,7 @@ export const make = (
         while (parsed._tag === "NeedMore") {
           const out = yield* read
           if (out._tag === "Timeout") {
-            return yield* fail(request, 504, undefined, `The CGI script did not answer within ${Duration.toSeconds(timeout)} s`)
+            return yield* fail(504, undefined, `The CGI script did not answer within ${Duration.toSeconds(timeout)} s`)
           }
           if (out._tag === "End") eof = true
           else buffer = buffer.length === 0 ? out.data : Buffer.concat([buffer, out.data])
@@ -393,17 +390,17 @@ export const make = (
         if (parsed._tag === "Malformed") {
           yield* logError(`CGI script output is not a valid header block: ${parsed.reason}`)
           if (eof) yield* reportExit
-          return yield* fail(request, 502, undefined, `The CGI script sent ${parsed.reason === "no output" ? "no output" : "a malformed header block"}`)
+          return yield* fail(502, undefined, `The CGI script sent ${parsed.reason === "no output" ? "no output" : "a malformed header block"}`)
         }
 
         const head = parsed.head
-        const mode = CgiResponse.framing(head, request.command, request.requestVersion, config.protocolVersion)
-        const headers = [...head.headers]
-        if (mode === "chunked") headers.push(["Transfer-Encoding", "chunked"])
-        else if (mode === "close") headers.push(["Connection", "close"])
+        // The connection frames the body: the script's Content-Length, else chunked or close.
+        const { mode } = Framing.plan(
+          { status: head.status, headers: head.headers, body: Response.stream(Stream.empty, head.contentLength) },
+          { command: request.command, requestVersion: request.requestVersion, protocolVersion: config.protocolVersion }
+        )
 
         let pending: Uint8Array | undefined = head.bodyStart < buffer.length ? buffer.subarray(head.bodyStart) : undefined
-        let remaining = head.contentLength ?? 0
         let finished = false
         const failOutput = (reason: CgiOutputError["reason"]) => Effect.fail(Option.some(new CgiOutputError({ reason })))
 
@@ -412,44 +409,23 @@ export const make = (
           finished = true
           const status = yield* reportExit
           if (timedOut) return yield* failOutput("Timeout")
-          if (mode === "length" && remaining > 0) {
-            yield* logError(`CGI script output ended ${remaining} bytes before its Content-Length`)
-            return yield* failOutput("ShortBody")
-          }
           // A script killed by a signal may have been cut off: do not let the client take it as complete.
+          // (A short Content-Length body shows it; a chunked or close-delimited one would not.)
           if (status?.signal && (mode === "chunked" || mode === "close")) return yield* failOutput("Killed")
-          if (mode === "chunked") return Chunk.of<Uint8Array>(CgiResponse.LAST_CHUNK)
           return yield* Effect.fail(Option.none())
         })
 
         const next: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<CgiOutputError>> = Effect.gen(function*() {
           while (!finished) {
-            let data: Uint8Array
             if (pending !== undefined) {
-              data = pending
+              const data = pending
               pending = undefined
-            } else {
-              const out = yield* read
-              if (out._tag === "Timeout") return yield* failOutput("Timeout")
-              if (out._tag === "End") return yield* finish
-              data = out.data
+              return Chunk.of(data)
             }
-            if (data.length === 0) continue
-            switch (mode) {
-              case "none":
-                continue
-              case "close":
-                return Chunk.of(data)
-              case "chunked":
-                return Chunk.of<Uint8Array>(CgiResponse.encodeChunk(data))
-              case "length": {
-                // Output beyond the script's Content-Length is read and dropped: it must not reach the connection.
-                if (remaining === 0) continue
-                const part = data.length > remaining ? data.subarray(0, remaining) : data
-                remaining -= part.length
-                return Chunk.of(part)
-              }
-            }
+            const out = yield* read
+            if (out._tag === "Timeout") return yield* failOutput("Timeout")
+            if (out._tag === "End") return yield* finish
+            if (out.data.length > 0) return Chunk.of(out.data)
           }
           return yield* Effect.fail(Option.none())
         })
@@ -457,8 +433,8 @@ export const make = (
         const response: Response.Response = {
           status: head.status,
           message: head.message,
-          headers,
-          body: { _tag: "Stream", stream: Stream.repeatEffectChunkOption(next) }
+          headers: head.headers,
+          body: Response.stream(Stream.repeatEffectChunkOption(next), head.contentLength)
         }
         return response
       })
@@ -467,7 +443,7 @@ export const make = (
       Effect.suspend(() => {
         const collapsed = CgiRequest.collapsePath(request.path)
         // CPython's IndexError (more `..` than parts): a clean 404 instead of a dropped connection.
-        if (collapsed === undefined) return fail(request, 404, "File not found")
+        if (collapsed === undefined) return fail(404, "File not found")
         const info = CgiRequest.isCgi(collapsed.path, directories)
         // Scripts run on Effect's default (microtask) scheduler whatever the server uses: between the
         // spawn and the first read of stdout, no event-loop turn may pass, or a script that has already
@@ -477,19 +453,21 @@ export const make = (
           : Effect.withScheduler(runCgi(request, info), Scheduler.defaultScheduler)
       })
 
-    const unsupported = (request: Request.Request) => fail(request, 501, `Unsupported method (${PyText.pyRepr(request.command)})`)
+    // Every other path, and every other method, goes to the handler this one wraps.
+    const next = RequestHandler.toHandler(deps.handler, errors)
     return {
       methods: new Map([
-        ...base.methods,
-        ["GET", dispatch(base.methods.get("GET") ?? unsupported)],
-        ["HEAD", dispatch(base.methods.get("HEAD") ?? unsupported)],
-        ["POST", dispatch((request) => fail(request, 501, "Can only POST to CGI scripts"))]
-      ])
+        ["GET", dispatch(next)],
+        ["HEAD", dispatch(next)],
+        ["POST", dispatch(deps.handler.methods.get("POST") ?? (() => fail(501, "Can only POST to CGI scripts")))]
+      ]),
+      fallback: next
     }
   })
 
 /** The services the CGI layers read when they are built (besides a command executor). */
 export type Requirements =
+  | RequestHandler.RequestHandler
   | FileSystem.FileSystem
   | ErrorFormatter.ErrorFormatter
   | AccessLog.AccessLog
@@ -507,6 +485,7 @@ export const layer = (
     RequestHandler.RequestHandler,
     Effect.gen(function*() {
       return yield* make({
+        handler: yield* RequestHandler.RequestHandler,
         fs: yield* FileSystem.FileSystem,
         errors: yield* ErrorFormatter.ErrorFormatter,
         log: yield* AccessLog.AccessLog,

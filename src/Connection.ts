@@ -8,16 +8,17 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import type * as AccessLog from "./AccessLog.js"
-import * as AccessLogFns from "./AccessLog.js"
+import * as AccessLog from "./AccessLog.js"
 import type * as ErrorFormatter from "./ErrorFormatter.js"
+import type * as Headers from "./Headers.js"
 import * as HeaderBuffer from "./HeaderBuffer.js"
 import * as HttpDate from "./HttpDate.js"
 import { BodyDecoder } from "./internal/BodyDecoder.js"
+import * as BodyWriter from "./internal/BodyWriter.js"
+import * as Framing from "./internal/Framing.js"
 import type * as Listener from "./Listener.js"
 import * as Request from "./Request.js"
-import * as RequestHandler from "./RequestHandler.js"
+import type * as RequestHandler from "./RequestHandler.js"
 import * as RequestParser from "./RequestParser.js"
 import type * as Response from "./Response.js"
 import * as ServerConfig from "./ServerConfig.js"
@@ -25,7 +26,8 @@ import * as ServerConfig from "./ServerConfig.js"
 /** What every connection of a server shares. */
 export interface Env {
   readonly config: ServerConfig.Service
-  readonly handler: RequestHandler.Service
+  /** Every request's handler (`RequestHandler.toHandler` of the server's). */
+  readonly handle: RequestHandler.Handler
   readonly errors: ErrorFormatter.Service
   readonly log: AccessLog.Service
   /** Starts an Effect (a `Runtime.runFork` of the server's runtime). */
@@ -34,7 +36,7 @@ export interface Env {
    * Starts a request's Effect with a `Scope` of its own, closed when the Effect ends (before the
    * fiber's observers hear of it when it succeeds; at once after, when it fails or is interrupted).
    */
-  readonly runScoped: (effect: Effect.Effect<void, never, Scope.Scope>) => Fiber.RuntimeFiber<void, never>
+  readonly runScoped: <E>(effect: Effect.Effect<void, E, Scope.Scope>) => Fiber.RuntimeFiber<void, E>
   /** The time on Effect's clock, in milliseconds (the test clock in tests). */
   readonly now: () => number
 }
@@ -45,36 +47,38 @@ const BODY_QUEUE_LIMIT = 256 * 1024
 const DISCARD_LIMIT = 1024 * 1024
 /** How long a closing connection waits for the client to close its side before resetting it. */
 const LINGER_MS = 2000
-/** File bodies are read and written in pieces of this size (CPython's `copyfileobj` uses 64 KiB). */
-const FILE_CHUNK = 256 * 1024
-
 const EMPTY = Buffer.alloc(0)
-
-/**
- * Bodies up to this size leave in one buffer with their head: one copy of the body instead of a
- * corked two-piece write.
- */
-const JOINED_BODY = 16 * 1024
-
-const joined = (head: string, body: Uint8Array): Buffer => {
-  const out = Buffer.allocUnsafe(head.length + body.length)
-  out.write(head, 0, "latin1")
-  out.set(body, head.length)
-  return out
-}
-
-/** File chunk buffers of finished downloads, for the next ones (at most this many are kept). */
-const SPARE_CHUNKS = 4
-const spareChunks: Array<Buffer> = []
-
-const asBuffer = (bytes: Uint8Array): Buffer =>
-  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
 /** What a response is written for: a parsed request, or a request line that failed to parse. */
 interface Exchange {
   readonly command: string | undefined
   readonly requestVersion: string
   readonly requestline: string
+  /** The target and header fields, when the head was parsed. */
+  readonly path?: string | undefined
+  readonly headers?: Headers.Headers | undefined
+  /** When the request (or the failed head) was taken, in epoch milliseconds. */
+  readonly time: number
+}
+
+/** The access log's view of an exchange and its response. */
+const logEntry = (client: string, exchange: Exchange, response: Response.Response): AccessLog.Entry => {
+  const parsed = exchange.path !== undefined
+  return {
+    client,
+    user: response.user,
+    time: exchange.time,
+    requestline: exchange.requestline,
+    method: exchange.command,
+    target: exchange.path,
+    protocol: parsed ? exchange.requestVersion : undefined,
+    status: response.status,
+    errorMessage: response.errorMessage,
+    bytes: undefined,
+    durationMs: undefined,
+    referer: exchange.headers?.get("Referer"),
+    userAgent: exchange.headers?.get("User-Agent")
+  }
 }
 
 const enum Phase {
@@ -105,7 +109,7 @@ class Connection implements Handle {
   private progress = RequestParser.initial
   private eof = false
   private paused = false
-  private fiber: Fiber.RuntimeFiber<void, never> | undefined
+  private fiber: Fiber.RuntimeFiber<void, unknown> | undefined
   private closeAfter = true
   private body: BodyDecoder | undefined
   private bodyQueue: Array<Uint8Array> = []
@@ -122,6 +126,8 @@ class Connection implements Handle {
    */
   private deadline = Infinity
   private waitingIdle = false
+  /** Bytes of the current response written so far, minus its head (for the log). */
+  private sent = 0
   private draining = false
   private readonly client: string
   private readonly clientAddress: readonly [string, number]
@@ -174,8 +180,8 @@ class Connection implements Handle {
     if (this.len === 0) return this.close()
     this.consume(this.len)
     this.closeAfter = true
-    const exchange: Exchange = { command: undefined, requestVersion: "", requestline: "" }
-    this.runExchange(exchange, Effect.succeed(this.env.errors.format(undefined, 408)))
+    const exchange: Exchange = { command: undefined, requestVersion: "", requestline: "", time: Date.now() }
+    this.runExchange(exchange, Effect.succeed(this.env.errors.format({ code: 408 })))
   }
 
   // ---- input -------------------------------------------------------------------------------
@@ -273,8 +279,8 @@ class Connection implements Handle {
         this.disarmTimer()
         this.consume(this.len)
         this.closeAfter = true
-        const exchange: Exchange = result
-        const response = this.env.errors.format(result.command, result.status, result.message, result.explain)
+        const exchange: Exchange = { ...result, time: Date.now() }
+        const response = this.env.errors.format({ code: result.status, message: result.message, explain: result.explain })
         return this.runExchange(exchange, Effect.succeed(response))
       }
       case "Success": {
@@ -309,7 +315,7 @@ class Connection implements Handle {
       clientAddress: this.clientAddress,
       body: this.body === undefined ? Request.emptyBody : { framing: head.framing, read: this.readBody }
     }
-    this.runExchange(head, RequestHandler.dispatch(this.env.handler, this.env.errors, request))
+    this.runExchange({ ...head, time: Date.now() }, this.env.handle(request))
   }
 
   // ---- request bodies ----------------------------------------------------------------------
@@ -392,7 +398,7 @@ class Connection implements Handle {
     let headSent = false
     const program = respond.pipe(
       Effect.catchAllCause((cause) =>
-        Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.succeed(this.internalError(exchange, cause))
+        Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.succeed(this.internalError(cause))
       ),
       Effect.flatMap((response) =>
         this.send(exchange, response, () => {
@@ -407,104 +413,87 @@ class Connection implements Handle {
       if (this.phase === Phase.Closed) return
       if (exit._tag === "Failure") {
         // The head may be out already, so no error page can follow: end the connection.
-        if (!Cause.isInterruptedOnly(exit.cause) && !headSent) this.logDefect(exit.cause)
+        const failure = Cause.failureOption(exit.cause)
+        if (failure._tag === "Some") this.logShortBody(failure.value)
+        else if (!Cause.isInterruptedOnly(exit.cause) && !headSent) this.logDefect(exit.cause)
         return this.destroy()
       }
       this.requestDone()
     })
   }
 
-  private internalError(exchange: Exchange, cause: Cause.Cause<unknown>): Response.Response {
+  private internalError(cause: Cause.Cause<unknown>): Response.Response {
     this.logDefect(cause)
-    return this.env.errors.format(exchange.command, 500, "Internal Server Error")
+    return this.env.errors.format({ code: 500, message: "Internal Server Error" })
   }
 
   private logDefect(cause: Cause.Cause<unknown>): void {
     const error = Cause.squash(cause)
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-    this.env.run(AccessLogFns.logError(this.env.log, this.client, `Internal error: ${text}`))
+    this.env.run(AccessLog.logError(this.env.log, this.client, `Internal error: ${text}`))
   }
 
-  /** `send_response` + headers + body: logs first, as CPython does, then writes. */
-  private send(exchange: Exchange, response: Response.Response, onHead: () => void): Effect.Effect<void> {
+  private logShortBody(error: BodyWriter.ShortBody): void {
+    const message = `Response body ended ${error.expected - error.sent} bytes before its Content-Length`
+    this.env.run(AccessLog.logError(this.env.log, this.client, message))
+  }
+
+  /**
+   * `send_response` + headers + body: frames the body, logs at the moment CPython does (before the
+   * body), writes, and logs again when the log wants the size and duration.
+   */
+  private send(exchange: Exchange, response: Response.Response, onHead: () => void): Effect.Effect<void, BodyWriter.ShortBody> {
     return Effect.suspend(() => {
-      const { log } = this.env
-      const logged = response.errorMessage === undefined
-        ? AccessLogFns.logRequest(log, this.client, exchange.requestline, response.status)
-        : Effect.zipRight(
-          AccessLogFns.logError(log, this.client, `code ${response.status}, message ${response.errorMessage}`),
-          AccessLogFns.logRequest(log, this.client, exchange.requestline, response.status)
-        )
+      const { config, log } = this.env
+      const plan = Framing.plan(response, {
+        command: exchange.command,
+        requestVersion: exchange.requestVersion,
+        protocolVersion: config.protocolVersion
+      })
       const { closeConnection, text } = HeaderBuffer.serializeText(
-        this.env.config.protocolVersion,
+        config.protocolVersion,
         exchange.requestVersion,
         this.server,
         HttpDate.formatHttpDate(Date.now()),
-        response
+        plan.headers === response.headers ? response : { ...response, headers: plan.headers }
       )
       if (closeConnection !== undefined) this.closeAfter = closeConnection
-      return Effect.zipRight(logged, this.writeBody(text, response.body, onHead))
+      const entry = logEntry(this.client, exchange, response)
+      onHead()
+      this.sent = -text.length
+      const sent = BodyWriter.send(this.sink, text, response.body, plan)
+      const logged = Effect.zipRight(log.logRequest(entry), sent)
+      const logResponse = log.logResponse
+      if (logResponse === undefined) return logged
+      return Effect.zipRight(
+        logged,
+        Effect.suspend(() => logResponse({ ...entry, bytes: Math.max(0, this.sent), durationMs: Date.now() - entry.time }))
+      )
     })
   }
 
-  private writeBody(head: string, body: Response.Body, onHead: () => void): Effect.Effect<void> {
-    onHead()
-    switch (body._tag) {
-      case "Empty":
-        return this.write(Buffer.from(head, "latin1"))
-      case "Bytes":
-        return body.bytes.length <= JOINED_BODY
-          ? this.write(joined(head, body.bytes))
-          : this.writeWithHead(Buffer.from(head, "latin1"), asBuffer(body.bytes))
-      case "File":
-        return this.writeFile(Buffer.from(head, "latin1"), body.file, body.size)
-      case "Stream":
-        return Effect.zipRight(
-          this.write(Buffer.from(head, "latin1")),
-          Stream.runForEach(body.stream, (chunk) => this.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))).pipe(Effect.orDie)
-        )
+  /** The socket as the body writer sees it: every write counted for the log. */
+  private readonly sink: BodyWriter.Sink = {
+    write: (data) => {
+      this.sent += data.length
+      return this.write(data)
+    },
+    writeFlushed: (data) => {
+      this.sent += data.length
+      return this.writeFlushed(data)
+    },
+    writeCorked: (data) => {
+      this.sent += data.length
+      this.writeCorked(data)
     }
   }
 
-  private writeFile(head: Buffer, file: import("./FileSystem.js").File, size: number): Effect.Effect<void> {
-    const self = this
-    return Effect.gen(function*() {
-      // One buffer per response, reused once the socket has taken each piece: a download does not
-      // allocate (and leave to the collector) a new buffer for every chunk.
-      const buffer = size >= FILE_CHUNK ? (spareChunks.pop() ?? Buffer.allocUnsafe(FILE_CHUNK)) : Buffer.allocUnsafe(size)
-      let position = 0
-      let pending: Buffer | undefined = head
-      while (position < size) {
-        const room = Math.min(buffer.length, size - position)
-        const n = yield* Effect.orDie(file.read(room < buffer.length ? buffer.subarray(0, room) : buffer, position))
-        // A file that shrank can no longer fill its Content-Length: the connection must end.
-        if (n === 0) return yield* Effect.die(new Error("file shrank while being sent"))
-        position += n
-        const data = buffer.subarray(0, n)
-        if (pending !== undefined) self.writeHead(pending)
-        yield* self.writeFlushed(data)
-        pending = undefined
-      }
-      if (pending !== undefined) yield* self.write(pending)
-      // Only after a complete response: every piece has been taken by the socket, so nothing still
-      // reads from the buffer. An interrupted download leaves its buffer to the collector.
-      if (buffer.length === FILE_CHUNK && spareChunks.length < SPARE_CHUNKS) spareChunks.push(buffer)
-    })
-  }
-
-  /** Queues a head corked, so that it leaves together with the body write that follows (writev, no copy). */
-  private writeHead(head: Buffer): void {
-    if (head.length === 0 || this.phase === Phase.Closed || this.socket.destroyed) return
+  /** Queues bytes corked, so that they leave together with the body write that follows (writev, no copy). */
+  private writeCorked(data: Buffer): void {
+    if (data.length === 0 || this.phase === Phase.Closed || this.socket.destroyed) return
     this.socket.cork?.()
-    this.socket.write(head)
+    this.socket.write(data)
     queueMicrotask(() => this.socket.uncork?.())
-  }
-
-  private writeWithHead(head: Buffer, body: Buffer): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      this.writeHead(head)
-      return this.write(body)
-    })
   }
 
   /** Writes and waits until the socket has handed the bytes to the kernel, so the buffer can be reused. */
@@ -598,4 +587,4 @@ class Connection implements Handle {
   }
 }
 
-const fiberInterrupt = (fiber: Fiber.RuntimeFiber<void, never>) => Effect.suspend(() => fiber.interruptAsFork(fiber.id()))
+const fiberInterrupt = (fiber: Fiber.RuntimeFiber<void, unknown>) => Effect.suspend(() => fiber.interruptAsFork(fiber.id()))

@@ -3,7 +3,7 @@ import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import * as HttpStatus from "./HttpStatus.js"
 import * as PyText from "./internal/PyText.js"
-import type * as Response from "./Response.js"
+import * as Response from "./Response.js"
 
 /** What an error page is rendered from: the code, the message (also the reason phrase) and the explanation. */
 export interface ErrorInfo {
@@ -23,18 +23,25 @@ export interface Rendered {
   readonly body: string | Uint8Array
 }
 
+/** What `send_error` is called with. */
+export interface ErrorOptions {
+  /** The status code. */
+  readonly code: number
+  /** The message, also the reason phrase; the status's short phrase by default. */
+  readonly message?: string | undefined
+  /** The explanation; the status's long description by default. */
+  readonly explain?: string | undefined
+  /** Fields sent after CPython's (`WWW-Authenticate` for a 401, `Content-Range` for a 416, ...). */
+  readonly headers?: ReadonlyArray<Response.Header> | undefined
+}
+
 /** The service: turns an error into a complete response. */
 export interface Service {
   /**
-   * `send_error(code, message, explain)` for a request whose method is `command` (undefined when the
-   * request line could not be parsed): the body is left out for HEAD, 1xx, 204, 205 and 304.
+   * `send_error(code, message, explain)`: the page as the body, except for 1xx, 204, 205 and 304,
+   * which have none (a HEAD request gets the length of the page and no body: the connection sees to it).
    */
-  readonly format: (
-    command: string | undefined,
-    code: number,
-    message?: string | undefined,
-    explain?: string | undefined
-  ) => Response.Response
+  readonly format: (options: ErrorOptions) => Response.Response
 }
 
 /** The service tag. */
@@ -62,20 +69,24 @@ export const renderHtml = (info: ErrorInfo): Rendered => ({
 `
 })
 
-/** Builds the service from a renderer (CPython's page by default). Header order is CPython's. */
+/**
+ * Builds the service from a renderer (CPython's page by default). Header order is CPython's:
+ * `Connection: close`, then `Content-Type` (and the `Content-Length` the connection adds after it),
+ * then the extra fields.
+ */
 export const make = (render: (info: ErrorInfo) => Rendered = renderHtml): Service => ({
-  format(command, code, message, explain) {
+  format({ code, explain, headers: extra, message }) {
     const [short, long] = HttpStatus.lookup(code)
     const msg = message ?? short
-    const headers: Array<readonly [string, string]> = [["Connection", "close"]]
+    const headers: Array<Response.Header> = [["Connection", "close"]]
     const hasBody = code >= 200 && code !== 204 && code !== 205 && code !== 304
-    let body: Response.Body = { _tag: "Empty" }
+    let body: Response.Body = Response.empty
     if (hasBody) {
       const rendered = render({ code, message: msg, explain: explain ?? long })
-      const bytes = typeof rendered.body === "string" ? Buffer.from(rendered.body, "utf8") : rendered.body
-      headers.push(["Content-Type", rendered.contentType], ["Content-Length", String(bytes.length)])
-      if (command !== "HEAD") body = { _tag: "Bytes", bytes }
+      headers.push(["Content-Type", rendered.contentType])
+      body = Response.bytes(typeof rendered.body === "string" ? Buffer.from(rendered.body, "utf8") : rendered.body)
     }
+    if (extra !== undefined) headers.push(...extra)
     return { status: code, message: msg, headers, body, errorMessage: msg }
   }
 })

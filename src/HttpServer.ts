@@ -45,7 +45,7 @@ const scopedRunner = (runtime: Runtime.Runtime<never>) => {
   const run = Runtime.runFork(runtime)
   const makeScopes = Effect.all(Array.from({ length: 64 }, () => Scope.make()))
   let fresh: Array<Scope.CloseableScope> = []
-  return (effect: Effect.Effect<void, never, Scope.Scope>) => {
+  return <E>(effect: Effect.Effect<void, E, Scope.Scope>): Fiber.RuntimeFiber<void, E> => {
     if (fresh.length === 0) fresh = Effect.runSync(makeScopes)
     const scope = fresh.pop()!
     const fiber = Runtime.runFork(
@@ -80,10 +80,11 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
     const listener = yield* Listener.Listener
     const runtime = yield* Effect.withScheduler(Effect.runtime<never>(), requestScheduler())
     const clock = yield* Effect.clock
+    const errors = yield* ErrorFormatter.ErrorFormatter
     const env: Connection.Env = {
       config: yield* ServerConfig.ServerConfig,
-      handler: yield* RequestHandler.RequestHandler,
-      errors: yield* ErrorFormatter.ErrorFormatter,
+      handle: RequestHandler.toHandler(yield* RequestHandler.RequestHandler, errors),
+      errors,
       log: yield* AccessLog.AccessLog,
       run: Runtime.runFork(runtime),
       runScoped: scopedRunner(runtime),

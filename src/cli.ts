@@ -298,11 +298,10 @@ const serverLayer = (options: ServeOptions) => {
     shutdownGrace: Duration.seconds(options.shutdownGrace)
   })
   const files = { directory: options.directory, followSymlinks: options.followSymlinks }
-  const handler = options.cgi
-    ? CgiHandler.layerNode({ ...files, timeout: Duration.seconds(options.cgiTimeout) }).pipe(
-      Layer.provide(Layer.mergeAll(FileSystem.layer, ErrorFormatter.layer, AccessLog.layer, config, listener))
-    )
-    : FileHandler.layer(files).pipe(Layer.provide(Layer.merge(FileSystem.layer, ErrorFormatter.layer)))
+  const fileHandler = FileHandler.layer(files)
+  const handler = (options.cgi
+    ? CgiHandler.layerNode({ ...files, timeout: Duration.seconds(options.cgiTimeout) }).pipe(Layer.provide(fileHandler))
+    : fileHandler).pipe(Layer.provide(Layer.mergeAll(FileSystem.layer, ErrorFormatter.layer, AccessLog.layer, config, listener)))
   return Layer.mergeAll(listener, config, AccessLog.layer, ErrorFormatter.layer, handler)
 }
 

@@ -30,19 +30,57 @@ describe("AccessLog", () => {
     assert.strictEqual(Number(match[5]), date.getHours())
   })
 
-  it.prop("log_request and log_error go through the one logMessage", [clients, messages, FastCheck.integer({ min: 100, max: 599 })], ([client, requestline, code]) => {
-    const seen: Array<readonly [string, string]> = []
-    const log: AccessLog.Service = { logMessage: (c, m) => Effect.sync(() => void seen.push([c, m])) }
-    Effect.runSync(Effect.all([
-      AccessLog.logRequest(log, client, requestline, code),
-      AccessLog.logRequest(log, client, requestline, code, 1234),
-      AccessLog.logError(log, client, `code ${code}, message x`)
-    ]))
-    assert.deepStrictEqual(seen, [
-      [client, `"${requestline}" ${code} -`],
-      [client, `"${requestline}" ${code} 1234`],
-      [client, `code ${code}, message x`]
-    ])
+  const entry = (fields: Partial<AccessLog.Entry>): AccessLog.Entry => ({
+    client: "127.0.0.1",
+    user: undefined,
+    time: 0,
+    requestline: "GET / HTTP/1.0",
+    method: "GET",
+    target: "/",
+    protocol: "HTTP/1.0",
+    status: 200,
+    errorMessage: undefined,
+    bytes: undefined,
+    durationMs: undefined,
+    referer: undefined,
+    userAgent: undefined,
+    ...fields
+  })
+
+  it.prop(
+    "log_request and log_error go through the one logMessage: an error's line first, then the request",
+    [clients, messages, FastCheck.integer({ min: 100, max: 599 }), FastCheck.option(messages, { nil: undefined })],
+    ([client, requestline, status, errorMessage]) => {
+      const seen: Array<readonly [string, string]> = []
+      const log = AccessLog.fromMessages((c, m) => Effect.sync(() => void seen.push([c, m])))
+      Effect.runSync(Effect.all([
+        log.logRequest(entry({ client, requestline, status, errorMessage })),
+        log.logRequest(entry({ client, requestline, status, bytes: 1234 })),
+        AccessLog.logError(log, client, `code ${status}, message x`)
+      ]))
+      assert.deepStrictEqual(seen, [
+        ...(errorMessage === undefined ? [] : [[client, `code ${status}, message ${errorMessage}`] as const]),
+        [client, `"${requestline}" ${status} -`],
+        [client, `"${requestline}" ${status} 1234`],
+        [client, `code ${status}, message x`]
+      ])
+    }
+  )
+
+  it.prop("CPython's line shows the authenticated user in its second field, escaped", [clients, messages], ([client, user]) => {
+    const lines: Array<string> = []
+    Effect.runSync(AccessLog.make((l) => lines.push(l)).logRequest(entry({ client, user, status: 401, errorMessage: "Unauthorized" })))
+    assert.strictEqual(lines.length, 2)
+    for (const l of lines) {
+      const match = /^(\S+) - (.*?) \[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] /s.exec(l)
+      assert.isNotNull(match, l)
+      assert.strictEqual(match![1], client)
+      const field = match![2]
+      assert.notMatch(field, /[\x00-\x1f\x7f-\x9f]/)
+      assert.strictEqual(unscrub(field), user)
+    }
+    assert.match(lines[0], /\] code 401, message Unauthorized\n$/)
+    assert.match(lines[1], /\] "GET \/ HTTP\/1\.0" 401 -\n$/)
   })
 
   it.effect("layerLogger logs through Effect's Logger at info level, annotated with the client", () =>

@@ -459,3 +459,69 @@ describe("subclassing is a layer", () => {
       assert.isTrue(two.toString().endsWith("abcde"))
     }))
 })
+
+describe("framing on the wire (the connection frames every producer's body)", () => {
+  const text = (s: string) => Buffer.from(s)
+  const streamed: RequestHandler.Handler = () =>
+    Effect.succeed({ status: 200, headers: [["Content-Type", "text/plain"]], body: Response.stream(Stream.make(text("ab"), text(""), text("cde"))) })
+
+  it.scopedLive("a stream of unknown length: chunked on HTTP/1.1, the connection kept; close-delimited on HTTP/1.0", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ handler: RequestHandler.layer({ GET: streamed }), config: http11 })
+      const client = yield* connect(port)
+      client.send("GET /1 HTTP/1.1\r\n\r\n")
+      const one = (yield* client.read((d) => d.toString().endsWith("0\r\n\r\n"))).toString()
+      assert.match(one, /^HTTP\/1\.1 200 OK\r\n/)
+      assert.include(one, "\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n")
+      assert.isFalse(client.closed())
+      client.send("GET /2 HTTP/1.0\r\n\r\n")
+      const two = (yield* client.read(() => false)).toString().slice(one.length)
+      assert.isTrue(client.closed())
+      assert.include(two, "\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nabcde")
+      assert.isTrue(two.endsWith("\r\n\r\nabcde"))
+    }))
+
+  it.scopedLive("HEAD gets the length GET would get and no body, and the connection goes on", () =>
+    Effect.gen(function*() {
+      const page: RequestHandler.Handler = () => Effect.succeed(Response.make(200, { body: "twelve bytes", contentType: "text/plain" }))
+      const { port } = yield* start({ handler: RequestHandler.layer({ GET: page, HEAD: page }), config: http11 })
+      const client = yield* connect(port)
+      client.send("HEAD / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n")
+      const both = (yield* client.read((d) => d.toString().endsWith("twelve bytes"))).toString()
+      const heads = both.split("HTTP/1.1 200 OK\r\n")
+      assert.strictEqual(heads.length, 3)
+      assert.match(heads[1], /Content-Type: text\/plain\r\nContent-Length: 12\r\n\r\n$/)
+      assert.match(heads[2], /Content-Type: text\/plain\r\nContent-Length: 12\r\n\r\ntwelve bytes$/)
+    }))
+
+  it.scopedLive("a body shorter than its declared Content-Length: what it had, then the connection closes, one log line", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const short: RequestHandler.Handler = () =>
+        Effect.succeed({ status: 200, headers: [["Content-Length", "10"]], body: Response.stream(Stream.make(text("abcd"))) })
+      const { port } = yield* start({ handler: RequestHandler.layer({ GET: short }), config: http11, logLines: lines })
+      const client = yield* connect(port)
+      client.send("GET / HTTP/1.1\r\n\r\n")
+      const data = (yield* client.read(() => false)).toString()
+      assert.isTrue(client.closed())
+      assert.isTrue(data.endsWith("Content-Length: 10\r\n\r\nabcd"), data)
+      for (let i = 0; i < 50 && !lines.some((l) => l.includes("bytes before")); i++) yield* Effect.sleep("10 millis")
+      assert.deepStrictEqual(lines.filter((l) => l.includes("bytes before")).map((l) => l.replace(/^.*\] /, "")), [
+        "Response body ended 6 bytes before its Content-Length\n"
+      ])
+    }))
+
+  it.scopedLive("parts of memory and of an open file leave in order, with their total length", () =>
+    Effect.gen(function*() {
+      Fs.writeFileSync(Path.join(root, "parts.txt"), "0123456789")
+      const parted: RequestHandler.Handler = () =>
+        Effect.gen(function*() {
+          const fs = FileSystem.make()
+          const file = yield* Effect.orDie(fs.open(Buffer.from(Path.join(root, "parts.txt"))))
+          return { status: 200, headers: [], body: Response.parts([Response.bytes(text("<")), Response.file(file, 3, 4), Response.bytes(text(">"))]) }
+        })
+      const { port } = yield* start({ handler: RequestHandler.layer({ GET: parted }) })
+      const r = yield* exchange(port, "GET / HTTP/1.0\r\n\r\n")
+      assert.isTrue(r.data.toString().endsWith("\r\nContent-Length: 6\r\n\r\n<3456>"), r.data.toString())
+    }))
+})

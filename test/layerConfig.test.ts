@@ -17,7 +17,7 @@ describe("FileHandler.layerConfig", () => {
     Effect.gen(function*() {
       const handler = yield* RequestHandler.RequestHandler
       const response = yield* RequestHandler.dispatch(handler, ErrorFormatter.make(), Request.make({ path: "/" }))
-      return response.body._tag === "File" ? response.body.size : response.body._tag === "Bytes" ? response.body.bytes.length : -response.status
+      return response.body._tag === "File" ? response.body.length : response.body._tag === "Bytes" ? response.body.bytes.length : -response.status
     }).pipe(
       Effect.scoped,
       Effect.provide(FileHandler.layerConfig(options).pipe(Layer.provide(Layer.merge(FileSystem.layerTest(tree), ErrorFormatter.layer)))),

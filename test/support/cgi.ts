@@ -10,6 +10,7 @@ import * as Path from "node:path"
 import * as AccessLog from "../../src/AccessLog.js"
 import * as CgiHandler from "../../src/CgiHandler.js"
 import * as ErrorFormatter from "../../src/ErrorFormatter.js"
+import * as FileHandler from "../../src/FileHandler.js"
 import * as FileSystem from "../../src/FileSystem.js"
 import * as HttpServer from "../../src/HttpServer.js"
 import * as Listener from "../../src/Listener.js"
@@ -92,6 +93,7 @@ export const start = (options: StartOptions): Effect.Effect<Started, unknown, Sc
     const listener = Listener.layer({ port: 0, host: "127.0.0.1" })
     const config = ServerConfig.layer(options.config ?? {})
     const handler = CgiHandler.layerNode({ directory: options.directory, ...options.cgi }).pipe(
+      Layer.provide(FileHandler.layer({ directory: options.directory, followSymlinks: options.cgi?.followSymlinks })),
       Layer.provide(Layer.mergeAll(FileSystem.layer, ErrorFormatter.layer, log, config, listener))
     )
     const context = yield* Layer.build(Layer.mergeAll(listener, config, log, ErrorFormatter.layer, handler))

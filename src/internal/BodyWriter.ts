@@ -1,0 +1,222 @@
+/**
+ * Writes a response head and its body to a connection, framed as the plan says: replaces what
+ * CPython's `wfile.write` and `copyfile` do, with backpressure, buffer reuse and exact lengths.
+ */
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import type * as FileSystem from "../FileSystem.js"
+import type * as Response from "../Response.js"
+import * as Framing from "./Framing.js"
+
+/** Where the bytes go: the connection's socket, as effects that respect its state and backpressure. */
+export interface Sink {
+  /** Writes, and waits for the socket to drain when it says so; interrupts once the socket is gone. */
+  readonly write: (data: Buffer) => Effect.Effect<void>
+  /** Writes and waits until the socket has handed the bytes to the kernel, so the buffer can be reused. */
+  readonly writeFlushed: (data: Buffer) => Effect.Effect<void>
+  /** Queues bytes corked, so that they leave together with the write that follows (writev, no copy). */
+  readonly writeCorked: (data: Buffer) => void
+}
+
+/**
+ * The body ended before its `Content-Length`: the client cannot tell the response from a cut one, so
+ * the connection is ended instead of reused.
+ */
+export class ShortBody extends Data.TaggedError("ShortBody")<{
+  readonly expected: number
+  readonly sent: number
+}> {}
+
+/** File bodies are read and written in pieces of this size (CPython's `copyfileobj` uses 64 KiB). */
+const FILE_CHUNK = 256 * 1024
+
+/**
+ * Bodies up to this size leave in one buffer with their head: one copy of the body instead of a
+ * corked two-piece write.
+ */
+const JOINED_BODY = 16 * 1024
+
+/** File chunk buffers of finished downloads, for the next ones (at most this many are kept). */
+const SPARE_CHUNKS = 4
+const spareChunks: Array<Buffer> = []
+
+const joined = (head: string, body: Uint8Array): Buffer => {
+  const out = Buffer.allocUnsafe(head.length + body.length)
+  out.write(head, 0, "latin1")
+  out.set(body, head.length)
+  return out
+}
+
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
+const latin1 = (text: string): Buffer => Buffer.from(text, "latin1")
+
+/** A head that leaves with the first body write, or alone if nothing follows. */
+class Pending {
+  constructor(private head: Buffer | undefined) {}
+  /** Corks the head in front of the next write. */
+  cork(sink: Sink): void {
+    if (this.head === undefined) return
+    if (this.head.length > 0) sink.writeCorked(this.head)
+    this.head = undefined
+  }
+  /** Writes the head if no body write took it. */
+  flush(sink: Sink): Effect.Effect<void> {
+    const head = this.head
+    this.head = undefined
+    return head === undefined ? Effect.void : sink.write(head)
+  }
+}
+
+/** `length` bytes of `file` from `offset`, through one buffer reused once the socket has taken each piece. */
+const writeFile = (
+  sink: Sink,
+  pending: Pending,
+  file: FileSystem.File,
+  offset: number,
+  length: number
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const buffer = length >= FILE_CHUNK ? (spareChunks.pop() ?? Buffer.allocUnsafe(FILE_CHUNK)) : Buffer.allocUnsafe(length)
+    let position = 0
+    while (position < length) {
+      const room = Math.min(buffer.length, length - position)
+      const n = yield* Effect.orDie(file.read(room < buffer.length ? buffer.subarray(0, room) : buffer, offset + position))
+      // A file that shrank can no longer fill its Content-Length: the connection must end.
+      if (n === 0) return yield* Effect.die(new Error("file shrank while being sent"))
+      position += n
+      pending.cork(sink)
+      yield* sink.writeFlushed(buffer.subarray(0, n))
+    }
+    // Only after a complete response: every piece has been taken by the socket, so nothing still
+    // reads from the buffer. An interrupted download leaves its buffer to the collector.
+    if (buffer.length === FILE_CHUNK && spareChunks.length < SPARE_CHUNKS) spareChunks.push(buffer)
+  })
+
+/** Writes up to `limit` bytes of a known-length body; returns how many it wrote. */
+const writeSized = (
+  sink: Sink,
+  head: string,
+  body: Response.Body,
+  limit: number
+): Effect.Effect<number, never> => {
+  switch (body._tag) {
+    case "Empty":
+      return Effect.as(sink.write(latin1(head)), 0)
+    case "Bytes": {
+      const bytes = body.bytes.length > limit ? body.bytes.subarray(0, limit) : body.bytes
+      if (bytes.length <= JOINED_BODY) return Effect.as(sink.write(joined(head, bytes)), bytes.length)
+      return Effect.suspend(() => {
+        sink.writeCorked(latin1(head))
+        return Effect.as(sink.write(asBuffer(bytes)), bytes.length)
+      })
+    }
+    case "File": {
+      const length = Math.min(body.length, limit)
+      const pending = new Pending(latin1(head))
+      return writeFile(sink, pending, body.file, body.offset, length).pipe(
+        Effect.zipRight(Effect.suspend(() => pending.flush(sink))),
+        Effect.as(length)
+      )
+    }
+    case "Parts":
+      return writeParts(sink, head, body.parts, limit)
+    case "Stream":
+      return writeStream(sink, head, body.stream, { limit })
+  }
+}
+
+const writeParts = (sink: Sink, head: string, parts: ReadonlyArray<Response.Part>, limit: number) =>
+  Effect.gen(function*() {
+    const pending = new Pending(latin1(head))
+    let sent = 0
+    for (const part of parts) {
+      const room = limit - sent
+      if (room <= 0) break
+      if (part._tag === "Bytes") {
+        const bytes = part.bytes.length > room ? part.bytes.subarray(0, room) : part.bytes
+        if (bytes.length === 0) continue
+        pending.cork(sink)
+        yield* sink.write(asBuffer(bytes))
+        sent += bytes.length
+      } else {
+        const length = Math.min(part.length, room)
+        yield* writeFile(sink, pending, part.file, part.offset, length)
+        sent += length
+      }
+    }
+    yield* pending.flush(sink)
+    return sent
+  })
+
+/**
+ * A stream's chunks after the head: as they come, chunk-coded, or cut at `limit` (what comes after it
+ * is read and dropped, so the producer can finish).
+ */
+const writeStream = (
+  sink: Sink,
+  head: string,
+  stream: Stream.Stream<Uint8Array, unknown>,
+  options: { readonly limit?: number | undefined; readonly chunked?: boolean | undefined; readonly discard?: boolean }
+): Effect.Effect<number> =>
+  Effect.gen(function*() {
+    yield* sink.write(latin1(head))
+    let sent = 0
+    const limit = options.limit ?? Infinity
+    yield* Stream.runForEach(stream, (chunk) => {
+      if (options.discard || chunk.length === 0) return Effect.void
+      const room = limit - sent
+      if (room <= 0) return Effect.void
+      const data = chunk.length > room ? chunk.subarray(0, room) : chunk
+      sent += data.length
+      return sink.write(options.chunked ? Framing.encodeChunk(data) : asBuffer(data))
+    }).pipe(Effect.orDie)
+    if (options.chunked) yield* sink.write(Framing.LAST_CHUNK)
+    return sent
+  })
+
+/**
+ * Writes the head (text, one Latin-1 character per byte) and the body as `plan` frames it; succeeds
+ * with the number of body bytes sent (without chunk framing). A body shorter than its announced
+ * length fails with {@link ShortBody} once what it had is out.
+ */
+export const send = (
+  sink: Sink,
+  head: string,
+  body: Response.Body,
+  plan: Framing.Plan
+): Effect.Effect<number, ShortBody> => {
+  switch (plan.mode) {
+    case "none":
+      // A stream still runs to its end, unsent, so that whatever produces it (a CGI script) finishes.
+      return body._tag === "Stream"
+        ? writeStream(sink, head, body.stream, { discard: true })
+        : Effect.as(sink.write(latin1(head)), 0)
+    case "length":
+      return Effect.flatMap(writeSized(sink, head, body, plan.length), (sent) =>
+        sent < plan.length ? Effect.fail(new ShortBody({ expected: plan.length, sent })) : Effect.succeed(sent))
+    case "chunked":
+      return writeStream(sink, head, asStream(body), { chunked: true })
+    case "close":
+    case "raw":
+      return body._tag === "Stream"
+        ? writeStream(sink, head, body.stream, {})
+        : writeSized(sink, head, body, Infinity)
+  }
+}
+
+/** Any body as a stream (for chunked coding, which the plan only picks for streams). */
+const asStream = (body: Response.Body): Stream.Stream<Uint8Array, unknown> => {
+  switch (body._tag) {
+    case "Empty":
+      return Stream.empty
+    case "Bytes":
+      return Stream.succeed(body.bytes)
+    case "Stream":
+      return body.stream
+    default:
+      return Stream.die(new Error(`a ${body._tag} body has a known length and is never chunked`))
+  }
+}

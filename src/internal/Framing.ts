@@ -1,0 +1,109 @@
+/**
+ * How a response body is delimited on the connection (RFC 9112 §6): no body, exactly
+ * `Content-Length` bytes, chunked, or until the connection closes. CPython leaves this to each
+ * handler (`send_header("Content-Length", ...)`); here it is decided once, for every producer.
+ */
+import * as RequestParser from "../RequestParser.js"
+import * as Response from "../Response.js"
+
+/**
+ * `none`: nothing follows the head (HEAD, 1xx, 204, 304). `length`: exactly `length` bytes.
+ * `chunked`: `Transfer-Encoding: chunked`. `close`: the body ends when the connection closes.
+ * `raw`: the producer framed the body itself (it sent `Transfer-Encoding`): sent as it comes.
+ */
+export type Mode = "none" | "length" | "chunked" | "close" | "raw"
+
+/** What the connection does with a response. */
+export interface Plan {
+  readonly mode: Mode
+  /** In `length` mode, how many body bytes are sent. */
+  readonly length: number
+  /** The response's headers with what the framing adds (`Content-Length`, `Transfer-Encoding`, `Connection`). */
+  readonly headers: ReadonlyArray<Response.Header>
+}
+
+/** What the framing depends on besides the response. */
+export interface Exchange {
+  /** The request's method; undefined when its line could not be parsed. */
+  readonly command: string | undefined
+  readonly requestVersion: string
+  /** The server's `protocol_version`, compared as a string as CPython does. */
+  readonly protocolVersion: string
+}
+
+/** Statuses that never have content (RFC 9110 §15.2, §15.3.5, §15.4.5). */
+export const isBodyless = (status: number): boolean => status < 200 || status === 204 || status === 304
+
+/** Whether a request of this version, to a server speaking `protocolVersion`, can take a chunked response. */
+export const acceptsChunked = (requestVersion: string, protocolVersion: string): boolean => {
+  const version = RequestParser.parseVersion(requestVersion)
+  if (version === undefined) return false
+  const [major, minor] = version
+  return (major > 1 || (major === 1 && minor >= 1)) && protocolVersion >= "HTTP/1.1"
+}
+
+/** `Content-Length` placed after `Content-Type` when there is one (CPython's order for files), else last. */
+export const withContentLength = (
+  headers: ReadonlyArray<Response.Header>,
+  length: number
+): ReadonlyArray<Response.Header> => {
+  const field: Response.Header = ["Content-Length", String(length)]
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i][0]
+    if (name.length === 12 && name.toLowerCase() === "content-type") {
+      return [...headers.slice(0, i + 1), field, ...headers.slice(i + 1)]
+    }
+  }
+  return [...headers, field]
+}
+
+/** The framing fields the producer set itself: its `Content-Length` (if a plain number) and whether it set `Transfer-Encoding`. */
+const declared = (headers: ReadonlyArray<Response.Header>) => {
+  let length: number | undefined
+  let hasLength = false
+  let coded = false
+  for (const [name, value] of headers) {
+    if (name.length === 14 && name.toLowerCase() === "content-length") {
+      hasLength = true
+      if (length === undefined && /^\s*\d{1,15}\s*$/.test(value)) length = Number(value)
+    } else if (name.length === 17 && name.toLowerCase() === "transfer-encoding") {
+      coded = true
+    }
+  }
+  return { length, hasLength, coded }
+}
+
+/**
+ * Decides how the response goes out. A `Content-Length` or `Transfer-Encoding` the producer set is
+ * respected (a declared length is enforced: no byte past it, and a body that falls short ends the
+ * connection); else a body of known length gets `Content-Length`, and a stream of unknown length is
+ * chunked where both sides speak HTTP/1.1, else sent with `Connection: close`. HEAD announces the
+ * length GET would get and sends nothing.
+ */
+export const plan = (response: Response.Response, exchange: Exchange): Plan => {
+  const { body, headers, status } = response
+  if (isBodyless(status)) return { mode: "none", length: 0, headers }
+  const own = declared(headers)
+  const known = Response.bodyLength(body)
+  if (exchange.command === "HEAD") {
+    const announce = !own.hasLength && !own.coded && known !== undefined
+    return { mode: "none", length: 0, headers: announce ? withContentLength(headers, known) : headers }
+  }
+  if (own.coded) return { mode: "raw", length: 0, headers }
+  if (own.length !== undefined) return { mode: "length", length: own.length, headers }
+  if (own.hasLength) return { mode: "raw", length: 0, headers }
+  if (known !== undefined) return { mode: "length", length: known, headers: withContentLength(headers, known) }
+  if (acceptsChunked(exchange.requestVersion, exchange.protocolVersion)) {
+    return { mode: "chunked", length: 0, headers: [...headers, ["Transfer-Encoding", "chunked"]] }
+  }
+  return { mode: "close", length: 0, headers: Response.setHeader(headers, "Connection", "close") }
+}
+
+const CRLF = Buffer.from("\r\n")
+
+/** One chunk of `Transfer-Encoding: chunked` (never for empty data, which would end the body). */
+export const encodeChunk = (data: Uint8Array): Buffer =>
+  Buffer.concat([Buffer.from(data.length.toString(16) + "\r\n", "latin1"), data, CRLF])
+
+/** The last chunk, with no trailer fields. */
+export const LAST_CHUNK: Buffer = Buffer.from("0\r\n\r\n", "latin1")

@@ -1,0 +1,59 @@
+/**
+ * Request targets as file-system paths: replaces `SimpleHTTPRequestHandler.translate_path` and the
+ * `Location` of `send_head`'s directory redirect. Pure.
+ */
+import * as PyText from "./PyText.js"
+import * as Url from "./Url.js"
+
+/** Where `translate_path` leads: the file-system path, or `undefined` when no file can have that name (CONTRACT D7). */
+export interface Translated {
+  /** The path as text (surrogate escapes for bytes that are not UTF-8), for MIME guessing. */
+  readonly text: string
+  readonly bytes: Uint8Array | undefined
+  readonly trailingSlash: boolean
+}
+
+/**
+ * `translate_path`: drop query and fragment, percent-decode, normalise, skip `.`/`..` components,
+ * and join the rest under `directory`. Never leaves the directory lexically.
+ */
+export const translatePath = (directory: string, target: string): Translated => {
+  let path = target
+  const hash = path.indexOf("#")
+  if (hash >= 0) path = path.slice(0, hash)
+  const query = path.indexOf("?")
+  if (query >= 0) path = path.slice(0, query)
+  const decoded = PyText.unquote(path)
+  const trailingSlash = decoded.text.endsWith("/")
+  const kept: Array<string> = []
+  for (const part of decoded.text.split("/")) {
+    if (part === "" || part === ".") continue
+    if (part === "..") kept.pop()
+    else kept.push(part)
+  }
+  let text = directory
+  for (const part of kept) text = text === "" || text.endsWith("/") ? text + part : text + "/" + part
+  if (trailingSlash) text += "/"
+  const bytes = decoded.badSurrogate || text.includes("\0") ? undefined : PyText.fsEncode(text)
+  return { text, bytes, trailingSlash }
+}
+
+/** The `Location` of a directory redirect: CPython's `urlunsplit` with `/` appended, kept on this origin (CONTRACT D6). */
+export const redirectLocation = (target: string): string | undefined => {
+  const parts = Url.split(target)
+  if (parts.path.endsWith("/") || /%2f$/i.test(parts.path)) return undefined
+  let location = Url.unsplit({ ...parts, path: parts.path + "/" })
+  if (location.startsWith("/")) {
+    location = location.replace(/\\/g, "%5C")
+    if (location.startsWith("//")) location = "/" + location.replace(/^\/+/, "")
+  }
+  return location
+}
+
+const SLASH = Buffer.from("/")
+
+/** `os.path.join(dir, name)` on byte paths. */
+export const join = (dir: Uint8Array, name: Uint8Array): Uint8Array => {
+  const slash = dir.length > 0 && dir[dir.length - 1] !== 47
+  return Buffer.concat(slash ? [dir, SLASH, name] : [dir, name])
+}
