@@ -10,12 +10,12 @@ import type * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as AccessLog from "./AccessLog.js"
 import type * as ErrorFormatter from "./ErrorFormatter.js"
-import type * as Headers from "./Headers.js"
 import * as HeaderBuffer from "./HeaderBuffer.js"
 import * as HttpDate from "./HttpDate.js"
 import { BodyDecoder } from "./internal/BodyDecoder.js"
 import * as BodyWriter from "./internal/BodyWriter.js"
 import * as Framing from "./internal/Framing.js"
+import * as LogEntry from "./internal/LogEntry.js"
 import type * as Listener from "./Listener.js"
 import * as Request from "./Request.js"
 import type * as RequestHandler from "./RequestHandler.js"
@@ -49,37 +49,7 @@ const DISCARD_LIMIT = 1024 * 1024
 const LINGER_MS = 2000
 const EMPTY = Buffer.alloc(0)
 
-/** What a response is written for: a parsed request, or a request line that failed to parse. */
-interface Exchange {
-  readonly command: string | undefined
-  readonly requestVersion: string
-  readonly requestline: string
-  /** The target and header fields, when the head was parsed. */
-  readonly path?: string | undefined
-  readonly headers?: Headers.Headers | undefined
-  /** When the request (or the failed head) was taken, in epoch milliseconds. */
-  readonly time: number
-}
-
-/** The access log's view of an exchange and its response. */
-const logEntry = (client: string, exchange: Exchange, response: Response.Response): AccessLog.Entry => {
-  const parsed = exchange.path !== undefined
-  return {
-    client,
-    user: response.user,
-    time: exchange.time,
-    requestline: exchange.requestline,
-    method: exchange.command,
-    target: exchange.path,
-    protocol: parsed ? exchange.requestVersion : undefined,
-    status: response.status,
-    errorMessage: response.errorMessage,
-    bytes: undefined,
-    durationMs: undefined,
-    referer: exchange.headers?.get("Referer"),
-    userAgent: exchange.headers?.get("User-Agent")
-  }
-}
+type Exchange = LogEntry.Exchange
 
 const enum Phase {
   Head,
@@ -126,7 +96,8 @@ class Connection implements Handle {
    */
   private deadline = Infinity
   private waitingIdle = false
-  /** Bytes of the current response written so far, minus its head (for the log). */
+  /** When the current exchange began, and the bytes of its response written so far, minus the head (for the log). */
+  private started = 0
   private sent = 0
   private draining = false
   private readonly client: string
@@ -180,7 +151,7 @@ class Connection implements Handle {
     if (this.len === 0) return this.close()
     this.consume(this.len)
     this.closeAfter = true
-    const exchange: Exchange = { command: undefined, requestVersion: "", requestline: "", time: Date.now() }
+    const exchange: Exchange = { command: undefined, requestVersion: "", requestline: "" }
     this.runExchange(exchange, Effect.succeed(this.env.errors.format({ code: 408 })))
   }
 
@@ -279,7 +250,7 @@ class Connection implements Handle {
         this.disarmTimer()
         this.consume(this.len)
         this.closeAfter = true
-        const exchange: Exchange = { ...result, time: Date.now() }
+        const exchange: Exchange = result
         const response = this.env.errors.format({ code: result.status, message: result.message, explain: result.explain })
         return this.runExchange(exchange, Effect.succeed(response))
       }
@@ -315,7 +286,7 @@ class Connection implements Handle {
       clientAddress: this.clientAddress,
       body: this.body === undefined ? Request.emptyBody : { framing: head.framing, read: this.readBody }
     }
-    this.runExchange({ ...head, time: Date.now() }, this.env.handle(request))
+    this.runExchange(head, this.env.handle(request))
   }
 
   // ---- request bodies ----------------------------------------------------------------------
@@ -395,6 +366,7 @@ class Connection implements Handle {
     respond: Effect.Effect<Response.Response, never, Scope.Scope>
   ): void {
     this.phase = Phase.Busy
+    this.started = Date.now()
     let headSent = false
     const program = respond.pipe(
       Effect.catchAllCause((cause) =>
@@ -455,10 +427,11 @@ class Connection implements Handle {
         exchange.requestVersion,
         this.server,
         HttpDate.formatHttpDate(Date.now()),
-        plan.headers === response.headers ? response : { ...response, headers: plan.headers }
+        response,
+        plan.headers
       )
       if (closeConnection !== undefined) this.closeAfter = closeConnection
-      const entry = logEntry(this.client, exchange, response)
+      const entry = new LogEntry.LogEntry(this.client, this.started, exchange, response)
       onHead()
       this.sent = -text.length
       const sent = BodyWriter.send(this.sink, text, response.body, plan)
@@ -467,7 +440,7 @@ class Connection implements Handle {
       if (logResponse === undefined) return logged
       return Effect.zipRight(
         logged,
-        Effect.suspend(() => logResponse({ ...entry, bytes: Math.max(0, this.sent), durationMs: Date.now() - entry.time }))
+        Effect.suspend(() => logResponse(entry.complete(Math.max(0, this.sent), Date.now())))
       )
     })
   }

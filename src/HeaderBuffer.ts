@@ -63,19 +63,21 @@ export const serialize = (
 
 /**
  * {@link serialize}, with the head as text (one Latin-1 character per byte): for a writer that puts
- * head and body in one buffer.
+ * head and body in one buffer. `headers` replaces the response's own (the connection passes them
+ * with its framing fields added).
  */
 export const serializeText = (
   protocolVersion: string,
   requestVersion: string,
   server: string,
   date: string,
-  response: Response.Response
+  response: Response.Response,
+  headers: ReadonlyArray<Response.Header> = response.headers
 ): { readonly text: string; readonly closeConnection: boolean | undefined } => {
   const buffer = new HeaderBuffer(protocolVersion, requestVersion)
     .sendResponseOnly(response.status, response.message)
     .sendHeader("Server", server)
     .sendHeader("Date", date)
-  for (const [name, value] of response.headers) buffer.sendHeader(name, value)
+  for (const [name, value] of headers) buffer.sendHeader(name, value)
   return { text: buffer.endText(), closeConnection: buffer.closeConnection }
 }

@@ -6,7 +6,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type * as FileSystem from "../FileSystem.js"
-import type * as Response from "../Response.js"
+import * as Response from "../Response.js"
 import * as Framing from "./Framing.js"
 
 /** Where the bytes go: the connection's socket, as effects that respect its state and backpressure. */
@@ -95,36 +95,36 @@ const writeFile = (
     if (buffer.length === FILE_CHUNK && spareChunks.length < SPARE_CHUNKS) spareChunks.push(buffer)
   })
 
-/** Writes up to `limit` bytes of a known-length body; returns how many it wrote. */
+/** Writes up to `limit` bytes of a body (a stream's bytes past `limit` are read and dropped). */
 const writeSized = (
   sink: Sink,
   head: string,
   body: Response.Body,
   limit: number
-): Effect.Effect<number, never> => {
+): Effect.Effect<void, ShortBody> => {
   switch (body._tag) {
     case "Empty":
-      return Effect.as(sink.write(latin1(head)), 0)
+      return sink.write(latin1(head))
     case "Bytes": {
       const bytes = body.bytes.length > limit ? body.bytes.subarray(0, limit) : body.bytes
-      if (bytes.length <= JOINED_BODY) return Effect.as(sink.write(joined(head, bytes)), bytes.length)
+      if (bytes.length <= JOINED_BODY) return sink.write(joined(head, bytes))
       return Effect.suspend(() => {
         sink.writeCorked(latin1(head))
-        return Effect.as(sink.write(asBuffer(bytes)), bytes.length)
+        return sink.write(asBuffer(bytes))
       })
     }
     case "File": {
-      const length = Math.min(body.length, limit)
       const pending = new Pending(latin1(head))
-      return writeFile(sink, pending, body.file, body.offset, length).pipe(
-        Effect.zipRight(Effect.suspend(() => pending.flush(sink))),
-        Effect.as(length)
+      return Effect.zipRight(
+        writeFile(sink, pending, body.file, body.offset, Math.min(body.length, limit)),
+        Effect.suspend(() => pending.flush(sink))
       )
     }
     case "Parts":
       return writeParts(sink, head, body.parts, limit)
     case "Stream":
-      return writeStream(sink, head, body.stream, { limit })
+      return Effect.flatMap(writeStream(sink, head, body.stream, { limit }), (sent) =>
+        Number.isFinite(limit) && sent < limit ? Effect.fail(new ShortBody({ expected: limit, sent })) : Effect.void)
   }
 }
 
@@ -148,12 +148,11 @@ const writeParts = (sink: Sink, head: string, parts: ReadonlyArray<Response.Part
       }
     }
     yield* pending.flush(sink)
-    return sent
   })
 
 /**
  * A stream's chunks after the head: as they come, chunk-coded, or cut at `limit` (what comes after it
- * is read and dropped, so the producer can finish).
+ * is read and dropped, so the producer can finish); succeeds with the number of bytes sent.
  */
 const writeStream = (
   sink: Sink,
@@ -178,32 +177,33 @@ const writeStream = (
   })
 
 /**
- * Writes the head (text, one Latin-1 character per byte) and the body as `plan` frames it; succeeds
- * with the number of body bytes sent (without chunk framing). A body shorter than its announced
- * length fails with {@link ShortBody} once what it had is out.
+ * Writes the head (text, one Latin-1 character per byte) and the body as `plan` frames it. A body
+ * shorter than its announced length fails with {@link ShortBody} once what it had is out.
  */
 export const send = (
   sink: Sink,
   head: string,
   body: Response.Body,
   plan: Framing.Plan
-): Effect.Effect<number, ShortBody> => {
+): Effect.Effect<void, ShortBody> => {
   switch (plan.mode) {
     case "none":
       // A stream still runs to its end, unsent, so that whatever produces it (a CGI script) finishes.
       return body._tag === "Stream"
         ? writeStream(sink, head, body.stream, { discard: true })
-        : Effect.as(sink.write(latin1(head)), 0)
-    case "length":
-      return Effect.flatMap(writeSized(sink, head, body, plan.length), (sent) =>
-        sent < plan.length ? Effect.fail(new ShortBody({ expected: plan.length, sent })) : Effect.succeed(sent))
+        : sink.write(latin1(head))
+    case "length": {
+      const written = writeSized(sink, head, body, plan.length)
+      // Only a stream's length is learnt as it is sent; any other body's is known now.
+      const known = body._tag === "Stream" ? undefined : Response.bodyLength(body)
+      if (known === undefined || known >= plan.length) return written
+      return Effect.zipRight(written, Effect.fail(new ShortBody({ expected: plan.length, sent: known })))
+    }
     case "chunked":
       return writeStream(sink, head, asStream(body), { chunked: true })
     case "close":
     case "raw":
-      return body._tag === "Stream"
-        ? writeStream(sink, head, body.stream, {})
-        : writeSized(sink, head, body, Infinity)
+      return writeSized(sink, head, body, Infinity)
   }
 }
 

@@ -12,12 +12,14 @@ import * as Response from "../Response.js"
 import * as Cache from "./Cache.js"
 import type * as Resolver from "./Resolver.js"
 
-/** A file as it is sent: its validators, its headers and its body. */
+/** A file as it is sent: its validators and its 200 response. */
 export interface Representation {
   readonly mtimeMs: number
-  /** `Content-type` and `Last-Modified`, formatted once (the connection adds `Content-Length` between them). */
-  readonly headers: ReadonlyArray<Response.Header>
-  readonly body: Response.Body
+  /**
+   * The 200: `Content-type` and `Last-Modified` formatted once (the connection adds
+   * `Content-Length` between them), and the body.
+   */
+  readonly ok: Response.Response
 }
 
 /** A small file kept in memory, with the stat of the version it holds. */
@@ -44,9 +46,7 @@ export const notModified = (request: Request.Request, mtimeMs: number): boolean 
 
 /** The response to GET or HEAD for a representation: 304 when If-Modified-Since allows it, else 200. */
 export const respond = (request: Request.Request, representation: Representation): Response.Response =>
-  notModified(request, representation.mtimeMs)
-    ? NOT_MODIFIED
-    : { status: 200, headers: representation.headers, body: representation.body }
+  notModified(request, representation.mtimeMs) ? NOT_MODIFIED : representation.ok
 
 /** File responses over a file system, with the kept small files. */
 export interface FileResponses {
@@ -70,10 +70,11 @@ export const make = (fs: FileSystem.Service, mime: Mime.Options): FileResponses 
     files.delete(key)
     return undefined
   }
-  const headers = (file: Resolver.Found, mtimeMs: number): ReadonlyArray<Response.Header> => [
-    ["Content-type", Mime.guessType(file.name, mime)],
-    ["Last-Modified", HttpDate.formatHttpDate(mtimeMs)]
-  ]
+  const ok = (file: Resolver.Found, mtimeMs: number, body: Response.Body): Response.Response => ({
+    status: 200,
+    headers: [["Content-type", Mime.guessType(file.name, mime)], ["Last-Modified", HttpDate.formatHttpDate(mtimeMs)]],
+    body
+  })
   const serve: FileResponses["serve"] = (request, file, notFound) =>
     Effect.gen(function*() {
       // A small file is read whole and closed at once; a larger one stays open for streaming.
@@ -82,7 +83,7 @@ export const make = (fs: FileSystem.Service, mime: Mime.Options): FileResponses 
       if (loaded._tag === "Left" || loaded.right.stat.type !== "File") return notFound
       const { content, stat } = loaded.right
       if (content !== undefined) {
-        const representation: Kept = { stat, mtimeMs: stat.mtimeMs, headers: headers(file, stat.mtimeMs), body: Response.bytes(content) }
+        const representation: Kept = { stat, mtimeMs: stat.mtimeMs, ok: ok(file, stat.mtimeMs, Response.bytes(content)) }
         if (Cache.isSettledFile(stat, Date.now())) files.set(file.key, representation, stat.size)
         return respond(request, representation)
       }
@@ -91,7 +92,7 @@ export const make = (fs: FileSystem.Service, mime: Mime.Options): FileResponses 
       const fstat = yield* Effect.either(handle.right.stat)
       if (fstat._tag === "Left" || fstat.right.type !== "File") return notFound
       const { mtimeMs, size } = fstat.right
-      return respond(request, { mtimeMs, headers: headers(file, mtimeMs), body: Response.file(handle.right, 0, size) })
+      return respond(request, { mtimeMs, ok: ok(file, mtimeMs, Response.file(handle.right, 0, size)) })
     })
   return { kept, serve }
 }

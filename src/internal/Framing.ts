@@ -47,30 +47,17 @@ export const withContentLength = (
   headers: ReadonlyArray<Response.Header>,
   length: number
 ): ReadonlyArray<Response.Header> => {
-  const field: Response.Header = ["Content-Length", String(length)]
-  for (let i = 0; i < headers.length; i++) {
-    const name = headers[i][0]
-    if (name.length === 12 && name.toLowerCase() === "content-type") {
-      return [...headers.slice(0, i + 1), field, ...headers.slice(i + 1)]
+  const out: Array<Response.Header> = []
+  let placed = false
+  for (const header of headers) {
+    out.push(header)
+    if (!placed && header[0].length === 12 && header[0].toLowerCase() === "content-type") {
+      out.push(["Content-Length", String(length)])
+      placed = true
     }
   }
-  return [...headers, field]
-}
-
-/** The framing fields the producer set itself: its `Content-Length` (if a plain number) and whether it set `Transfer-Encoding`. */
-const declared = (headers: ReadonlyArray<Response.Header>) => {
-  let length: number | undefined
-  let hasLength = false
-  let coded = false
-  for (const [name, value] of headers) {
-    if (name.length === 14 && name.toLowerCase() === "content-length") {
-      hasLength = true
-      if (length === undefined && /^\s*\d{1,15}\s*$/.test(value)) length = Number(value)
-    } else if (name.length === 17 && name.toLowerCase() === "transfer-encoding") {
-      coded = true
-    }
-  }
-  return { length, hasLength, coded }
+  if (!placed) out.push(["Content-Length", String(length)])
+  return out
 }
 
 /**
@@ -83,15 +70,25 @@ const declared = (headers: ReadonlyArray<Response.Header>) => {
 export const plan = (response: Response.Response, exchange: Exchange): Plan => {
   const { body, headers, status } = response
   if (isBodyless(status)) return { mode: "none", length: 0, headers }
-  const own = declared(headers)
+  // The framing fields the producer set itself: its Content-Length (if a plain number), Transfer-Encoding.
+  let declared: number | undefined
+  let hasLength = false
+  let coded = false
+  for (const [name, value] of headers) {
+    if (name.length === 14 && name.toLowerCase() === "content-length") {
+      hasLength = true
+      if (declared === undefined && /^\s*\d{1,15}\s*$/.test(value)) declared = Number(value)
+    } else if (name.length === 17 && name.toLowerCase() === "transfer-encoding") {
+      coded = true
+    }
+  }
   const known = Response.bodyLength(body)
   if (exchange.command === "HEAD") {
-    const announce = !own.hasLength && !own.coded && known !== undefined
+    const announce = !hasLength && !coded && known !== undefined
     return { mode: "none", length: 0, headers: announce ? withContentLength(headers, known) : headers }
   }
-  if (own.coded) return { mode: "raw", length: 0, headers }
-  if (own.length !== undefined) return { mode: "length", length: own.length, headers }
-  if (own.hasLength) return { mode: "raw", length: 0, headers }
+  if (coded || (hasLength && declared === undefined)) return { mode: "raw", length: 0, headers }
+  if (declared !== undefined) return { mode: "length", length: declared, headers }
   if (known !== undefined) return { mode: "length", length: known, headers: withContentLength(headers, known) }
   if (acceptsChunked(exchange.requestVersion, exchange.protocolVersion)) {
     return { mode: "chunked", length: 0, headers: [...headers, ["Transfer-Encoding", "chunked"]] }
