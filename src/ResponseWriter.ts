@@ -16,8 +16,9 @@ export interface ResponseWriter {
   /** `end_headers()`: the head is complete; only body writes may follow. */
   readonly endHeaders: () => ResponseWriter
   /**
-   * `wfile.write(data)`: appends to the body; text is written as UTF-8. As in CPython, a body on a
-   * persistent connection needs a `Content-Length` header (or `Connection: close`) sent by the handler.
+   * `wfile.write(data)`: appends to the body; text is written as UTF-8. A handler that sends no
+   * `Content-Length` gets one from the connection (CPython would leave a persistent connection
+   * undelimited).
    */
   readonly write: (data: string | Uint8Array) => ResponseWriter
   /** The response written so far (the head must have been ended). */
