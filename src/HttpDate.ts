@@ -283,3 +283,42 @@ export const parseIfModifiedSince = (value: string): number | undefined => {
   if (offset !== undefined && offset !== 0) return undefined
   return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
 }
+
+const monthIndex = new Map<string, number>(monthNames.map((name, i) => [name, i + 1]))
+const longDayNames = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+const months = monthNames.join("|")
+const IMF_FIXDATE = new RegExp(`^(?:${dayNames.join("|")}), (\\d\\d) (${months}) (\\d{4}) (\\d\\d):(\\d\\d):(\\d\\d) GMT$`)
+const RFC850_DATE = new RegExp(`^(?:${longDayNames}), (\\d\\d)-(${months})-(\\d\\d) (\\d\\d):(\\d\\d):(\\d\\d) GMT$`)
+const ASCTIME_DATE = new RegExp(`^(?:${dayNames.join("|")}) (${months}) ( \\d|\\d\\d) (\\d\\d):(\\d\\d):(\\d\\d) (\\d{4})$`)
+
+/**
+ * An HTTP-date (RFC 9110 §5.6.7) as epoch seconds, or `undefined` when the value is not one:
+ * IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), or the obsolete RFC 850 (`Sunday, 06-Nov-94
+ * 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`) forms. A two-digit year more than 50
+ * years after `nowMs` is taken as the most recent past year with those digits, as §5.6.7 says.
+ * For If-Unmodified-Since and If-Range; If-Modified-Since keeps CPython's looser parser.
+ */
+export const parseHttpDate = (value: string, nowMs: number = Date.now()): number | undefined => {
+  const text = value.trim()
+  let day: string, month: string, year: number, hms: [string, string, string]
+  let m = IMF_FIXDATE.exec(text)
+  if (m !== null) {
+    ;[day, month, year, hms] = [m[1], m[2], Number(m[3]), [m[4], m[5], m[6]]]
+  } else if ((m = RFC850_DATE.exec(text)) !== null) {
+    const thisYear = new Date(nowMs).getUTCFullYear()
+    year = Math.floor(thisYear / 100) * 100 + Number(m[3])
+    if (year > thisYear + 50) year -= 100
+    ;[day, month, hms] = [m[1], m[2], [m[4], m[5], m[6]]]
+  } else if ((m = ASCTIME_DATE.exec(text)) !== null) {
+    ;[month, day, hms, year] = [m[1], m[2].trim(), [m[3], m[4], m[5]], Number(m[6])]
+  } else {
+    return undefined
+  }
+  const monthNumber = monthIndex.get(month)!
+  const [hour, minute, second] = hms.map(Number)
+  const dayNumber = Number(day)
+  if (dayNumber < 1 || dayNumber > daysInMonth(year, monthNumber)) return undefined
+  // A leap second (60) is allowed by the grammar; it is counted as the next minute's first.
+  if (hour > 23 || minute > 59 || second > 60) return undefined
+  return daysFromCivil(year, monthNumber, dayNumber) * 86400 + hour * 3600 + minute * 60 + second
+}

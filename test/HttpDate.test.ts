@@ -207,3 +207,30 @@ describe("HttpDate", () => {
     )
   })
 })
+
+describe("HttpDate.parseHttpDate", () => {
+  it.prop("reads back every IMF-fixdate formatHttpDate writes", [FastCheck.integer({ min: 0, max: 253402300799 })], ([seconds]) => {
+    assert.strictEqual(HttpDate.parseHttpDate(HttpDate.formatHttpDate(seconds * 1000)), seconds)
+  })
+
+  it("RFC 9110 §5.6.7's three forms, and what is not a date", () => {
+    const t = 784111777 // Sun, 06 Nov 1994 08:49:37 GMT
+    assert.strictEqual(HttpDate.parseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"), t)
+    assert.strictEqual(HttpDate.parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT", Date.UTC(2026, 0, 1)), t)
+    assert.strictEqual(HttpDate.parseHttpDate("Sun Nov  6 08:49:37 1994"), t)
+    assert.strictEqual(HttpDate.parseHttpDate(" Sun, 06 Nov 1994 08:49:37 GMT "), t)
+    // A two-digit year more than 50 years ahead is in the past century.
+    const in2026 = Date.UTC(2026, 5, 1)
+    assert.strictEqual(HttpDate.parseHttpDate("Saturday, 01-Jan-77 00:00:00 GMT", in2026), Date.UTC(1977, 0, 1) / 1000)
+    assert.strictEqual(HttpDate.parseHttpDate("Friday, 01-Jan-76 00:00:00 GMT", in2026), Date.UTC(2076, 0, 1) / 1000)
+    assert.strictEqual(HttpDate.parseHttpDate("Thursday, 01-Jan-70 00:00:00 GMT", in2026), Date.UTC(2070, 0, 1) / 1000)
+    assert.strictEqual(HttpDate.parseHttpDate("Thursday, 01-Jan-70 00:00:00 GMT", Date.UTC(2019, 0, 1)), 0)
+    for (const bad of [
+      "Sun, 06 Nov 1994 08:49:37 +0000", "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 31 Feb 1994 08:49:37 GMT",
+      "Sun, 06 Nov 1994 24:00:00 GMT", "sun, 06 nov 1994 08:49:37 gmt", "1994-11-06T08:49:37Z", "", "yesterday",
+      "Sun, 06 Nov 94 08:49:37 GMT"
+    ]) {
+      assert.isUndefined(HttpDate.parseHttpDate(bad), bad)
+    }
+  })
+})

@@ -1,0 +1,72 @@
+/**
+ * Proactive negotiation (RFC 9110 §12): which content coding a client accepts best
+ * (`Accept-Encoding`, §12.5.3). CPython ignores the field and always sends the file itself.
+ */
+
+/** One member of an `Accept-*` field: a name (lower-cased) and its weight. */
+export interface Weighted {
+  readonly name: string
+  readonly q: number
+}
+
+/** A weight: `0` to `1`, at most three decimals (RFC 9110 §12.4.2). */
+const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/
+
+/**
+ * The members of a weighted list (`name;q=0.5, other`), names lower-cased; a member without `q`
+ * weighs 1, and a member with a malformed weight or name is left out.
+ */
+export const parseWeighted = (value: string): ReadonlyArray<Weighted> => {
+  const out: Array<Weighted> = []
+  for (const member of value.split(",")) {
+    const [name, ...params] = member.split(";").map((s) => s.trim())
+    if (name === "" || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) continue
+    let q = 1
+    let valid = true
+    for (const param of params) {
+      const eq = param.indexOf("=")
+      if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== "q") continue
+      const weight = param.slice(eq + 1).trim()
+      if (!QVALUE.test(weight)) valid = false
+      else q = Number(weight)
+    }
+    if (valid) out.push({ name: name.toLowerCase(), q })
+  }
+  return out
+}
+
+/** Codings known under two names (RFC 9110 §8.4.1.3). */
+const aliases: Readonly<Record<string, string>> = { "x-gzip": "gzip", "x-compress": "compress" }
+
+/** How much `Accept-Encoding` wants `coding`: its own weight, else `*`'s, else (identity only) 1, else 0. */
+const weightOf = (members: ReadonlyArray<Weighted>, coding: string): number => {
+  let star: number | undefined
+  for (const m of members) {
+    const name = aliases[m.name] ?? m.name
+    if (name === coding) return m.q
+    if (name === "*" && star === undefined) star = m.q
+  }
+  return star ?? (coding === "identity" ? 1 : 0)
+}
+
+/**
+ * The coding to send, from `available` (the server's codings in its order of preference) and
+ * `identity`: the highest weight wins, a tie goes to the earlier coding, and any coding wins a tie
+ * with identity. No field (or an empty one) accepts only identity. `undefined` when nothing is
+ * acceptable, identity included (`identity;q=0` or `*;q=0`).
+ */
+export const chooseEncoding = (header: string | undefined, available: ReadonlyArray<string>): string | undefined => {
+  if (header === undefined || header.trim() === "") return "identity"
+  const members = parseWeighted(header)
+  let best: string | undefined
+  let bestQ = 0
+  for (const coding of available) {
+    const q = weightOf(members, coding)
+    if (q > bestQ) {
+      best = coding
+      bestQ = q
+    }
+  }
+  const identity = weightOf(members, "identity")
+  return identity > bestQ ? "identity" : best ?? (identity > 0 ? "identity" : undefined)
+}
