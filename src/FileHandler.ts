@@ -53,7 +53,7 @@ export const make = (
   listing: DirectoryListing.Service = DirectoryListing.make(fs, errors)
 ): Effect.Effect<RequestHandler.Service> =>
   Effect.sync(() => {
-    const files = FileResponse.make(fs, { extensionsMap: options.extensionsMap ?? Mime.defaultExtensionsMap })
+    const files = FileResponse.make(fs, errors, { extensionsMap: options.extensionsMap ?? Mime.defaultExtensionsMap })
     const resolver = Resolver.make({
       fs,
       directory: options.directory ?? process.cwd(),
@@ -70,7 +70,7 @@ export const make = (
           case "Missing":
             return Effect.succeed(notFound)
           case "Kept":
-            return Effect.succeed(FileResponse.respond(request, resource.kept))
+            return Effect.succeed(FileResponse.respond(request, resource.kept, errors))
           case "File":
             return files.serve(request, resource.file, notFound)
           case "Redirect":

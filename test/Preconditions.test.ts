@@ -43,7 +43,8 @@ const expected = (
   if (m === "absent" && u === "mismatch") return "PreconditionFailed"
   if (n === "match") return safe ? "NotModified" : "PreconditionFailed"
   if (n === "absent" && safe && s === "match") return "NotModified"
-  if (method !== "GET" || !range) return "Proceed+range"
+  if (method !== "GET") return "Proceed-range"
+  if (!range) return "Proceed+range"
   return r === "absent" || r === "match" ? "Proceed+range" : "Proceed-range"
 }
 

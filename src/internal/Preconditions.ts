@@ -14,7 +14,7 @@ export interface Validators {
   readonly lastModifiedMs: number
 }
 
-/** What the preconditions call for. `range`: whether a `Range` header may be honoured. */
+/** What the preconditions call for. `range`: whether a `Range` header may be honoured (GET only, If-Range holding). */
 export type Evaluation =
   | { readonly _tag: "Proceed"; readonly range: boolean }
   | { readonly _tag: "NotModified" }
@@ -68,7 +68,8 @@ export const evaluate = (method: string, headers: Headers.Headers, validators: V
     const since = ims === undefined ? undefined : HttpDate.parseIfModifiedSince(ims)
     if (since !== undefined && seconds(validators.lastModifiedMs) <= since) return NOT_MODIFIED
   }
-  if (method !== "GET" || headers.get("Range") === undefined) return WITH_RANGE
+  if (method !== "GET") return WITHOUT_RANGE
+  if (headers.get("Range") === undefined) return WITH_RANGE
   const ifRange = headers.get("If-Range")
   return ifRange === undefined || ifRangeHolds(ifRange, validators) ? WITH_RANGE : WITHOUT_RANGE
 }
