@@ -4,7 +4,6 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -18,6 +17,7 @@ import * as Request from "../src/Request.js"
 import * as RequestHandler from "../src/RequestHandler.js"
 import * as Response from "../src/Response.js"
 import * as ServerConfig from "../src/ServerConfig.js"
+import { run } from "./support/command.js"
 import { connect, count, exchange, start } from "./support/server.js"
 
 const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-server-"))
@@ -29,13 +29,6 @@ Fs.writeFileSync(Path.join(root, "big.bin"), big)
 // Around the size up to which a body is written in one buffer with its head (16 KiB).
 const sized = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff))
 for (const n of [16 * 1024, 16 * 1024 + 1, 100 * 1024]) Fs.writeFileSync(Path.join(root, `b${n}.bin`), sized(n))
-
-// The server runs in this process: clients must run asynchronously, never with spawnSync.
-const run = (command: string, args: ReadonlyArray<string>) =>
-  Effect.async<{ readonly stdout: string; readonly stderr: string }>((resume) => {
-    ChildProcess.execFile(command, args, { encoding: "utf8", timeout: 10_000 }, (_err, stdout, stderr) =>
-      resume(Effect.succeed({ stdout, stderr })))
-  })
 
 const http11 = { protocolVersion: "HTTP/1.1" }
 const responsesIn = (data: Buffer) => count(data, "HTTP/1.")
