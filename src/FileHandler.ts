@@ -10,10 +10,14 @@ import * as Option from "effect/Option"
 import * as DirectoryListing from "./DirectoryListing.js"
 import * as ErrorFormatter from "./ErrorFormatter.js"
 import * as FileSystem from "./FileSystem.js"
+import * as Compression from "./internal/Compression.js"
+import * as Containment from "./internal/Containment.js"
 import * as FileResponse from "./internal/FileResponse.js"
 import * as PathTranslation from "./internal/PathTranslation.js"
+import * as Precompressed from "./internal/Precompressed.js"
 import * as Resolver from "./internal/Resolver.js"
 import * as Mime from "./Mime.js"
+import type * as Request from "./Request.js"
 import * as RequestHandler from "./RequestHandler.js"
 import * as Response from "./Response.js"
 
@@ -27,6 +31,10 @@ export interface Options {
   readonly indexPages?: ReadonlyArray<string> | undefined
   /** Extension overrides consulted before the MIME table (`extensions_map`). */
   readonly extensionsMap?: ReadonlyMap<string, string> | undefined
+  /** Send `X.br`, `X.zst` or `X.gz` for `X` when the request accepts that coding (E2 `--precompressed`). */
+  readonly precompressed?: boolean | undefined
+  /** Code compressible files and listing pages of at least 1 KiB with brotli or gzip on the fly (E2 `--compress`). */
+  readonly compress?: boolean | undefined
 }
 
 /** Where `translate_path` leads: the file-system path, or `undefined` when no file can have that name (CONTRACT D7). */
@@ -53,15 +61,26 @@ export const make = (
   listing: DirectoryListing.Service = DirectoryListing.make(fs, errors)
 ): Effect.Effect<RequestHandler.Service> =>
   Effect.sync(() => {
-    const files = FileResponse.make(fs, errors, { extensionsMap: options.extensionsMap ?? Mime.defaultExtensionsMap })
+    const directory = options.directory ?? process.cwd()
+    const files = FileResponse.make(fs, errors, { extensionsMap: options.extensionsMap ?? Mime.defaultExtensionsMap }, {
+      compress: options.compress
+    })
     const resolver = Resolver.make({
       fs,
-      directory: options.directory ?? process.cwd(),
+      directory,
       followSymlinks: options.followSymlinks,
       indexPages: options.indexPages ?? ["index.html", "index.htm"],
       kept: files.kept
     })
     const notFound = errors.format({ code: 404, message: "File not found" })
+    const sendFile = options.precompressed
+      ? withSiblings(files, Precompressed.make(fs, Containment.make(fs, directory, options.followSymlinks)), notFound)
+      : (request: Request.Request, file: Resolver.Found, kept: FileResponse.Kept | undefined) =>
+        kept === undefined ? files.serve(request, file, notFound) : files.respond(request, kept)
+    const list = options.compress
+      ? (request: Request.Request, directory: DirectoryListing.Directory) =>
+        Effect.flatMap(listing.respond(request, directory), (response) => Compression.encodeResponse(request, response))
+      : listing.respond
 
     /** `send_head`, then the body: what `do_GET` and `do_HEAD` send (the connection leaves out HEAD's body). */
     const get: RequestHandler.Handler = (request) =>
@@ -70,17 +89,36 @@ export const make = (
           case "Missing":
             return Effect.succeed(notFound)
           case "Kept":
-            return Effect.succeed(FileResponse.respond(request, resource.kept, errors))
+            return sendFile(request, resource.kept.file, resource.kept)
           case "File":
-            return files.serve(request, resource.file, notFound)
+            return sendFile(request, resource.file, undefined)
           case "Redirect":
             return Effect.succeed(redirect(resource.location))
           case "Directory":
-            return listing.respond(request, resource)
+            return list(request, resource)
         }
       })
 
     return RequestHandler.make({ GET: get, HEAD: get })
+  })
+
+/**
+ * A file answered through its precompressed siblings: the chosen one (kept under a key of its own,
+ * apart from a direct request for it, which is served as the file it is), or the file itself.
+ */
+const withSiblings = (
+  files: FileResponse.FileResponses,
+  choose: ReturnType<typeof Precompressed.make>,
+  notFound: Response.Response
+) =>
+(request: Request.Request, file: Resolver.Found, kept: FileResponse.Kept | undefined) =>
+  Effect.flatMap(choose(request, file), (variant) => {
+    if (variant.encoding === undefined) {
+      return kept === undefined ? files.serve(request, file, notFound, variant) : files.respond(request, kept, variant.vary)
+    }
+    const sibling = { ...variant.file, key: `${variant.file.key}\0${variant.encoding}` }
+    const hit = files.kept(sibling.key, variant.stat!)
+    return hit === undefined ? files.serve(request, sibling, notFound, variant) : files.respond(request, hit, true)
   })
 
 const redirect = (location: string): Response.Response => ({ status: 301, headers: [["Location", location]], body: Response.empty })
