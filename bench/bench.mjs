@@ -49,13 +49,20 @@ const bytes = (n, seed) => {
 Fs.writeFileSync(Path.join(root, "1k.txt"), bytes(1024, 1))
 Fs.writeFileSync(Path.join(root, "100k.bin"), bytes(100 * 1024, 2))
 Fs.writeFileSync(Path.join(root, "10m.bin"), bytes(10 * 1024 * 1024, 3))
+// About 100 KiB of JavaScript-like text: what --compress codes once and keeps.
+Fs.writeFileSync(Path.join(root, "100k.js"), Array.from({ length: 2600 }, (_, i) => `export const value${i} = ${i * 7} // ${"x".repeat(i % 13)}\n`).join(""))
 Fs.mkdirSync(Path.join(root, "sub"))
 Fs.writeFileSync(Path.join(root, "sub", "index.html"), "<!DOCTYPE html><title>sub</title><h1>index page</h1>\n")
 Fs.mkdirSync(Path.join(root, "dir1000"))
 for (let i = 0; i < 1000; i++) Fs.writeFileSync(Path.join(root, "dir1000", `file-${String(i).padStart(4, "0")}.txt`), `${i}\n`)
 
+// `headers`: sent with every request; `only`: the servers that run the test (default: all but the
+// ones marked `only`, which run just the tests that name them).
 const allTests = [
   { name: "small_c64", path: "/1k.txt", conns: 64 },
+  { name: "inm304_c64", path: "/1k.txt", conns: 64, headers: () => [`If-None-Match: ${etag1k}`], only: ["effect-httpd"] },
+  { name: "range1m_c8", path: "/10m.bin", conns: 8, headers: () => ["Range: bytes=4194304-5242879"], only: ["effect-httpd"] },
+  { name: "compress_c8", path: "/100k.js", conns: 8, headers: () => ["Accept-Encoding: br"], only: ["effect-httpd --compress", "node:http"] },
   { name: "notfound_c64", path: "/missing.txt", conns: 64 },
   { name: "mid_c64", path: "/100k.bin", conns: 64 },
   { name: "big_c8", path: "/10m.bin", conns: 8 },
@@ -73,8 +80,14 @@ const servers = [
     argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1"]
   },
   { name: "node:http", argv: [node, Path.join(here, "reference-node.mjs"), String(port), root, host] },
-  { name: "cpython", argv: ["python3", "-m", "http.server", String(port), "--bind", host, "--directory", root] }
+  { name: "cpython", argv: ["python3", "-m", "http.server", String(port), "--bind", host, "--directory", root] },
+  {
+    name: "effect-httpd --compress",
+    argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--compress"],
+    only: true
+  }
 ]
+const runs = (server, test) => (test.only ? test.only.includes(server.name) : !server.only)
 
 if (process.env.BENCH_PEERS === "1") {
   const cache = Path.join(repo, ".bench-cache")
@@ -153,10 +166,11 @@ const toMiB = (text) => {
 }
 
 const load = (test, pid) => {
+  const headers = (test.headers?.() ?? []).flatMap((h) => ["-H", h])
   // Unmeasured load first, so that every server is measured with its JIT warm.
-  execFileSync(clientPrefix[0] ?? "wrk", [...clientPrefix.slice(1), ...(clientPrefix.length ? ["wrk"] : []), "-t1", `-c${test.conns}`, `-d${warmup}`, `http://${host}:${port}${test.path}`], { stdio: "ignore" })
+  execFileSync(clientPrefix[0] ?? "wrk", [...clientPrefix.slice(1), ...(clientPrefix.length ? ["wrk"] : []), "-t1", `-c${test.conns}`, `-d${warmup}`, ...headers, `http://${host}:${port}${test.path}`], { stdio: "ignore" })
   const before = cpuTicks(pid)
-  const args = [...clientPrefix, "wrk", "-t1", `-c${test.conns}`, `-d${duration}`, "--latency", `http://${host}:${port}${test.path}`]
+  const args = [...clientPrefix, "wrk", "-t1", `-c${test.conns}`, `-d${duration}`, "--latency", ...headers, `http://${host}:${port}${test.path}`]
   const out = execFileSync(args[0], args.slice(1), { encoding: "utf8" })
   const cpu = cpuTicks(pid) - before
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
@@ -178,12 +192,28 @@ const median = (xs) => {
 // ---- run --------------------------------------------------------------------------------------
 console.log(`bench: ${rounds} rounds of ${duration} per test; ${pin ? "server on CPU 0, wrk on CPU 1" : "not pinned"}`)
 console.log(`bench: ${Os.cpus()[0]?.model ?? "unknown CPU"}, ${Os.cpus().length} cores, node ${process.version}`)
+// The 1 KiB file's entity tag, for the If-None-Match test.
+const headOf = (path) =>
+  new Promise((resolve) => {
+    const socket = Net.connect({ host, port }, () => socket.write(`HEAD ${path} HTTP/1.0\r\n\r\n`))
+    let data = ""
+    socket.setEncoding("latin1")
+    socket.on("data", (c) => (data += c))
+    socket.on("close", () => resolve(data))
+  })
+let etag1k = ""
+{
+  const child = await start(servers[0])
+  etag1k = /^ETag: (.*)\r$/m.exec(await headOf("/1k.txt"))?.[1] ?? ""
+  await stop(child)
+}
 const results = new Map() // `${server}|${test}` -> array of runs
 const peaks = new Map()
 for (let round = 1; round <= rounds; round++) {
   for (const server of servers) {
+    if (!tests.some((test) => runs(server, test))) continue
     const child = await start(server)
-    for (const test of tests) {
+    for (const test of tests.filter((t) => runs(server, t))) {
       const r = load(test, child.pid)
       const key = `${server.name}|${test.name}`
       results.set(key, [...(results.get(key) ?? []), r])
@@ -205,25 +235,29 @@ for (let i = 0; i < 10; i++) {
 
 const med = (server, test, field) => median((results.get(`${server}|${test}`) ?? []).map((r) => r[field]))
 console.log("")
-console.log("test          server          req/s     MiB/s   p50 ms   p99 ms  CPU µs/req")
+console.log("test          server                     req/s     MiB/s   p50 ms   p99 ms  CPU µs/req")
 for (const test of tests) {
-  for (const server of servers) {
+  for (const server of servers.filter((s) => runs(s, test))) {
     const f = (field, digits) => med(server.name, test.name, field).toFixed(digits)
     console.log(
-      `${test.name.padEnd(13)} ${server.name.padEnd(13)} ${f("rps", 0).padStart(8)} ${f("mibs", 1).padStart(9)} ${
+      `${test.name.padEnd(13)} ${server.name.padEnd(24)} ${f("rps", 0).padStart(8)} ${f("mibs", 1).padStart(9)} ${
         f("p50", 2).padStart(8)
       } ${f("p99", 2).padStart(8)} ${f("cpuUsPerReq", 0).padStart(10)}`
     )
   }
 }
 console.log("")
-console.log("peak RSS over the run (MB): " + servers.map((s) => `${s.name} ${(peaks.get(s.name) / 1024).toFixed(1)}`).join(", "))
+console.log("peak RSS over the run (MB): " + servers.filter((s) => peaks.has(s.name)).map((s) => `${s.name} ${(peaks.get(s.name) / 1024).toFixed(1)}`).join(", "))
 const startup = median(startups)
 console.log(`start-up to first 200, median of 10: ${startup.toFixed(0)} ms`)
 
 const ratio = (test, other, field = "rps") => med("effect-httpd", test, field) / med(other, test, field)
+const across = (server, test, other, otherTest, field) => med(server, test, field) / med(other, otherTest, field)
 const targets = [
-  ["1 KiB keep-alive c64 vs node:http", ratio("small_c64", "node:http"), 3],
+  ["1 KiB keep-alive c64 vs node:http", ratio("small_c64", "node:http"), 3.5],
+  ["304 If-None-Match vs node:http 1 KiB", across("effect-httpd", "inm304_c64", "node:http", "small_c64", "rps"), 1],
+  ["1 MiB middle range vs node:http 10 MiB", across("effect-httpd", "range1m_c8", "node:http", "big_c8", "mibs"), 1],
+  ["--compress 100 KiB JS vs coding each", across("effect-httpd --compress", "compress_c8", "node:http", "compress_c8", "rps"), 5],
   ["1 KiB keep-alive c64 vs cpython", ratio("small_c64", "cpython"), 10],
   ["404 vs node:http", ratio("notfound_c64", "node:http"), 1],
   ["10 MiB MiB/s vs node:http", ratio("big_c8", "node:http", "mibs"), 1],
@@ -231,7 +265,7 @@ const targets = [
 ]
 if (servers.some((s) => s.name === "sirv-cli")) targets.push(["1 KiB keep-alive c64 vs sirv-cli", ratio("small_c64", "sirv-cli"), 1.5])
 console.log("")
-console.log("ratios of effect-httpd (targets from the performance issue):")
+console.log("ratios of effect-httpd (targets from the performance issues; MiB/s for the range, req/s otherwise):")
 for (const [what, value, target] of targets) {
   if (!Number.isFinite(value)) continue
   console.log(`  ${what.padEnd(36)} ${value.toFixed(2).padStart(6)}x  (target >= ${target}x)  ${value >= target ? "met" : "NOT met"}`)

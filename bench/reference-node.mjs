@@ -1,8 +1,11 @@
 // The reference the benchmark compares against: a minimal static server on node:http + fs, the
 // kind of thirty lines a Node user would write. Usage: node reference-node.mjs PORT ROOT [HOST]
+// A .js file asked for with Accept-Encoding: br is brotli-coded on every request (as a server
+// without a cache of coded bytes does), at the quality effect-httpd codes kept files with.
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Path from "node:path"
+import * as Zlib from "node:zlib"
 
 const [port, rootArg, host = "127.0.0.1"] = process.argv.slice(2)
 const root = Path.resolve(rootArg)
@@ -24,6 +27,16 @@ const sendFile = (file, size, res) => {
   Fs.createReadStream(file).on("error", () => res.destroy()).pipe(res)
 }
 
+const sendBrotli = (file, res) =>
+  Fs.readFile(file, (err, data) => {
+    if (err) return res.writeHead(404).end()
+    Zlib.brotliCompress(data, { params: { [Zlib.constants.BROTLI_PARAM_QUALITY]: 6 } }, (e, coded) => {
+      if (e) return res.destroy()
+      res.writeHead(200, { "content-type": "text/javascript", "content-encoding": "br", "content-length": coded.length })
+      res.end(coded)
+    })
+  })
+
 Http.createServer((req, res) => {
   let urlPath
   try {
@@ -35,7 +48,9 @@ Http.createServer((req, res) => {
   if (!file.startsWith(root)) return res.writeHead(404).end()
   Fs.stat(file, (err, st) => {
     if (err) return res.writeHead(404, { "content-type": "text/plain" }).end("not found\n")
-    if (!st.isDirectory()) return sendFile(file, st.size, res)
+    if (!st.isDirectory()) {
+      return file.endsWith(".js") && /\bbr\b/.test(req.headers["accept-encoding"] ?? "") ? sendBrotli(file, res) : sendFile(file, st.size, res)
+    }
     if (!urlPath.endsWith("/")) return res.writeHead(301, { location: urlPath + "/" }).end()
     const index = Path.join(file, "index.html")
     Fs.stat(index, (e, ist) => (e || !ist.isFile() ? listing(file, urlPath, res) : sendFile(index, ist.size, res)))
