@@ -315,6 +315,10 @@ const root = Cgi.fixture({
   "cgi-bin/clen.sh": Cgi.sh("printf 'Content-Type: text/plain\\nContent-Length: 6\\n\\nhello\\n'\n"),
   "cgi-bin/clen-long.sh": Cgi.sh("printf 'Content-Type: text/plain\\nContent-Length: 3\\n\\nhello\\n'\n"),
   "cgi-bin/clen-short.sh": Cgi.sh("printf 'Content-Type: text/plain\\nContent-Length: 10\\n\\nhello\\n'\n"),
+  "cgi-bin/not-modified.sh": Cgi.sh("printf 'Status: 304 Not Modified\\n\\nno body for a 304\\n'\n"),
+  "cgi-bin/no-content.sh": Cgi.sh("printf 'Status: 204\\n\\nno body for a 204\\n'\n"),
+  // Cut off by a signal after part of its output: the body must not look complete.
+  "cgi-bin/killed.sh": Cgi.sh("printf 'Content-Type: text/plain\\n\\npartial\\n'\nkill -KILL $$\n"),
   "cgi-bin/big.py": Cgi.py(
     "import sys\nsys.stdout.write('Content-Type: application/octet-stream\\n\\n')\nsys.stdout.flush()\n" +
       "sys.stdout.buffer.write(bytes(range(256)) * 8192)\n"
@@ -643,6 +647,43 @@ describe("CgiHandler: framing on persistent connections (CONTRACT D10)", () => {
       const r = Cgi.parse(data)
       assert.isFalse(r.complete)
       assert.strictEqual(r.body.toString(), "hello\n")
+    }))
+
+  it.scopedLive("a 304 or 204 from the script has no body, whatever the script printed; the connection stays usable", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Cgi.start({ directory: root, config: { protocolVersion: "HTTP/1.1" } })
+      const client = yield* connect(port)
+      client.send(
+        "GET /cgi-bin/not-modified.sh HTTP/1.1\r\nHost: x\r\n\r\nGET /cgi-bin/no-content.sh HTTP/1.1\r\nHost: x\r\n\r\n" +
+          "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+      )
+      const data = yield* client.read((d) => d.includes("plain file\n"))
+      assert.notInclude(data.toString("latin1"), "no body")
+      const notModified = Cgi.parse(data)
+      assert.strictEqual(notModified.statusLine, "HTTP/1.1 304 Not Modified")
+      const noContent = Cgi.parse(notModified.rest)
+      assert.strictEqual(noContent.statusLine, "HTTP/1.1 204 No Content")
+      for (const r of [notModified, noContent]) {
+        assert.deepStrictEqual([r.get("Content-Length"), r.get("Transfer-Encoding")], [undefined, undefined])
+      }
+      assert.strictEqual(Cgi.parse(noContent.rest).body.toString(), "plain file\n")
+      assert.isFalse(client.closed())
+    }))
+
+  it.scopedLive("a script killed by a signal mid-output: no last chunk, the connection is closed", () =>
+    Effect.gen(function*() {
+      const logLines: Array<string> = []
+      const { port } = yield* Cgi.start({ directory: root, config: { protocolVersion: "HTTP/1.1" }, logLines })
+      const client = yield* connect(port)
+      client.send("GET /cgi-bin/killed.sh HTTP/1.1\r\nHost: x\r\n\r\n")
+      const data = yield* client.read(() => false, 3000)
+      assert.isTrue(client.closed())
+      const r = Cgi.parse(data)
+      assert.strictEqual(r.get("Transfer-Encoding"), "chunked")
+      assert.strictEqual(r.body.toString(), "partial\n")
+      assert.isFalse(r.complete)
+      assert.notInclude(data.toString("latin1"), "\r\n0\r\n\r\n")
+      assert.isTrue(logLines.some((l) => l.includes("CGI script exit code -9")), logLines.join(""))
     }))
 
   it.scopedLive("an HTTP/1.0 keep-alive request without a Content-Length from the script: Connection: close", () =>
