@@ -1,14 +1,17 @@
 import { assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import type * as Net from "node:net"
 import * as Path from "node:path"
 import * as CgiHandler from "../src/CgiHandler.js"
 import * as Headers from "../src/Headers.js"
+import * as CgiOutput from "../src/internal/CgiOutput.js"
 import * as CgiProcess from "../src/internal/CgiProcess.js"
 import * as CgiRequest from "../src/internal/CgiRequest.js"
 import * as CgiResponse from "../src/internal/CgiResponse.js"
+import * as Framing from "../src/internal/Framing.js"
 import * as Cgi from "./support/cgi.js"
 import * as Cli from "./support/cliProcess.js"
 import { connect, exchange } from "./support/server.js"
@@ -248,17 +251,26 @@ describe("CgiResponse.parseHead (CONTRACT D10)", () => {
     assert.strictEqual(parse("X-A: 1\n\n" + "b".repeat(5000), false)._tag, "Head")
   })
 
-  it("framing: Content-Length, else chunked for HTTP/1.1 on both sides, else close; none for HEAD/204/304", () => {
-    const plain = head("X: 1\n\n")
-    const sized = head("Content-Length: 3\n\n")
-    assert.strictEqual(CgiResponse.framing(sized, "GET", "HTTP/1.0", "HTTP/1.0"), "length")
-    assert.strictEqual(CgiResponse.framing(plain, "GET", "HTTP/1.1", "HTTP/1.1"), "chunked")
-    assert.strictEqual(CgiResponse.framing(plain, "GET", "HTTP/1.1", "HTTP/1.0"), "close")
-    assert.strictEqual(CgiResponse.framing(plain, "GET", "HTTP/1.0", "HTTP/1.1"), "close")
-    assert.strictEqual(CgiResponse.framing(plain, "GET", "HTTP/0.9", "HTTP/1.1"), "close")
-    assert.strictEqual(CgiResponse.framing(plain, "HEAD", "HTTP/1.1", "HTTP/1.1"), "none")
-    assert.strictEqual(CgiResponse.framing(head("Status: 304\n\n"), "GET", "HTTP/1.1", "HTTP/1.1"), "none")
-    assert.strictEqual(CgiResponse.encodeChunk(Buffer.from("hello")).toString(), "5\r\nhello\r\n")
+  it("framing of a script's response: its Content-Length, else chunked for HTTP/1.1 on both sides, else close; none for HEAD/204/304", () => {
+    const mode = (text: string, command: string, requestVersion: string, protocolVersion: string) =>
+      Framing.plan(CgiOutput.response(head(text), Stream.empty), { command, requestVersion, protocolVersion }).mode
+    assert.strictEqual(mode("Content-Length: 3\n\n", "GET", "HTTP/1.0", "HTTP/1.0"), "length")
+    assert.strictEqual(mode("Content-Length: 3\n\n", "GET", "HTTP/1.1", "HTTP/1.1"), "length")
+    assert.strictEqual(mode("X: 1\n\n", "GET", "HTTP/1.1", "HTTP/1.1"), "chunked")
+    assert.strictEqual(mode("X: 1\n\n", "GET", "HTTP/1.1", "HTTP/1.0"), "close")
+    assert.strictEqual(mode("X: 1\n\n", "GET", "HTTP/1.0", "HTTP/1.1"), "close")
+    assert.strictEqual(mode("X: 1\n\n", "GET", "HTTP/0.9", "HTTP/1.1"), "close")
+    assert.strictEqual(mode("X: 1\n\n", "HEAD", "HTTP/1.1", "HTTP/1.1"), "none")
+    assert.strictEqual(mode("Content-Length: 3\n\n", "HEAD", "HTTP/1.1", "HTTP/1.1"), "none")
+    assert.strictEqual(mode("Status: 304\n\n", "GET", "HTTP/1.1", "HTTP/1.1"), "none")
+    assert.strictEqual(mode("Status: 204\nContent-Length: 3\n\n", "GET", "HTTP/1.1", "HTTP/1.1"), "none")
+    // The script's Content-Length is what is sent; the framing adds nothing to its head.
+    const sized = Framing.plan(CgiOutput.response(head("Content-Length: 3\n\n"), Stream.empty), {
+      command: "GET",
+      requestVersion: "HTTP/1.1",
+      protocolVersion: "HTTP/1.1"
+    })
+    assert.deepStrictEqual([sized.length, sized.headers], [3, [["Content-Length", "3"]]])
   })
 })
 
