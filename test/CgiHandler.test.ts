@@ -1,5 +1,7 @@
 import { assert, beforeAll, describe, it } from "@effect/vitest"
+import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Stream from "effect/Stream"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
@@ -281,6 +283,13 @@ describe("CgiProcess", () => {
       gid: 65533
     })
     assert.deepStrictEqual(CgiProcess.nobody("root:x:0:0::/:/bin/sh\nbob:x:1000:1000::/:/bin/sh\n"), { uid: 1001, gid: 1001 })
+  })
+
+  it("exit status as waitstatus_to_exitcode: the code, or minus the signal the executor names", () => {
+    assert.deepStrictEqual(CgiProcess.exitStatus(Exit.succeed(CommandExecutor.ExitCode(3))), { code: 3, signal: false })
+    const killed = Exit.fail(new Error("Process interrupted due to receipt of signal: SIGKILL"))
+    assert.deepStrictEqual(CgiProcess.exitStatus(killed), { code: -9, signal: true })
+    assert.deepStrictEqual(CgiProcess.exitStatus(Exit.fail(new Error("spawn failed"))), { code: -1, signal: true })
   })
 
   it("SERVER_NAME without DNS: loopback is localhost", () => {
