@@ -1,14 +1,19 @@
 import { assert, beforeAll, describe, it } from "@effect/vitest"
+import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Stream from "effect/Stream"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import type * as Net from "node:net"
 import * as Path from "node:path"
 import * as CgiHandler from "../src/CgiHandler.js"
 import * as Headers from "../src/Headers.js"
+import * as CgiOutput from "../src/internal/CgiOutput.js"
 import * as CgiProcess from "../src/internal/CgiProcess.js"
 import * as CgiRequest from "../src/internal/CgiRequest.js"
 import * as CgiResponse from "../src/internal/CgiResponse.js"
+import * as Framing from "../src/internal/Framing.js"
 import * as Cgi from "./support/cgi.js"
 import * as Cli from "./support/cliProcess.js"
 import { connect, exchange } from "./support/server.js"
@@ -248,17 +253,26 @@ describe("CgiResponse.parseHead (CONTRACT D10)", () => {
     assert.strictEqual(parse("X-A: 1\n\n" + "b".repeat(5000), false)._tag, "Head")
   })
 
-  it("framing: Content-Length, else chunked for HTTP/1.1 on both sides, else close; none for HEAD/204/304", () => {
-    const plain = head("X: 1\n\n")
-    const sized = head("Content-Length: 3\n\n")
-    assert.strictEqual(CgiResponse.framing(sized, "GET", "HTTP/1.0", "HTTP/1.0"), "length")
-    assert.strictEqual(CgiResponse.framing(plain, "GET", "HTTP/1.1", "HTTP/1.1"), "chunked")
-    assert.strictEqual(CgiResponse.framing(plain, "GET", "HTTP/1.1", "HTTP/1.0"), "close")
-    assert.strictEqual(CgiResponse.framing(plain, "GET", "HTTP/1.0", "HTTP/1.1"), "close")
-    assert.strictEqual(CgiResponse.framing(plain, "GET", "HTTP/0.9", "HTTP/1.1"), "close")
-    assert.strictEqual(CgiResponse.framing(plain, "HEAD", "HTTP/1.1", "HTTP/1.1"), "none")
-    assert.strictEqual(CgiResponse.framing(head("Status: 304\n\n"), "GET", "HTTP/1.1", "HTTP/1.1"), "none")
-    assert.strictEqual(CgiResponse.encodeChunk(Buffer.from("hello")).toString(), "5\r\nhello\r\n")
+  it("framing of a script's response: its Content-Length, else chunked for HTTP/1.1 on both sides, else close; none for HEAD/204/304", () => {
+    const mode = (text: string, command: string, requestVersion: string, protocolVersion: string) =>
+      Framing.plan(CgiOutput.response(head(text), Stream.empty), { command, requestVersion, protocolVersion }).mode
+    assert.strictEqual(mode("Content-Length: 3\n\n", "GET", "HTTP/1.0", "HTTP/1.0"), "length")
+    assert.strictEqual(mode("Content-Length: 3\n\n", "GET", "HTTP/1.1", "HTTP/1.1"), "length")
+    assert.strictEqual(mode("X: 1\n\n", "GET", "HTTP/1.1", "HTTP/1.1"), "chunked")
+    assert.strictEqual(mode("X: 1\n\n", "GET", "HTTP/1.1", "HTTP/1.0"), "close")
+    assert.strictEqual(mode("X: 1\n\n", "GET", "HTTP/1.0", "HTTP/1.1"), "close")
+    assert.strictEqual(mode("X: 1\n\n", "GET", "HTTP/0.9", "HTTP/1.1"), "close")
+    assert.strictEqual(mode("X: 1\n\n", "HEAD", "HTTP/1.1", "HTTP/1.1"), "none")
+    assert.strictEqual(mode("Content-Length: 3\n\n", "HEAD", "HTTP/1.1", "HTTP/1.1"), "none")
+    assert.strictEqual(mode("Status: 304\n\n", "GET", "HTTP/1.1", "HTTP/1.1"), "none")
+    assert.strictEqual(mode("Status: 204\nContent-Length: 3\n\n", "GET", "HTTP/1.1", "HTTP/1.1"), "none")
+    // The script's Content-Length is what is sent; the framing adds nothing to its head.
+    const sized = Framing.plan(CgiOutput.response(head("Content-Length: 3\n\n"), Stream.empty), {
+      command: "GET",
+      requestVersion: "HTTP/1.1",
+      protocolVersion: "HTTP/1.1"
+    })
+    assert.deepStrictEqual([sized.length, sized.headers], [3, [["Content-Length", "3"]]])
   })
 })
 
@@ -269,6 +283,13 @@ describe("CgiProcess", () => {
       gid: 65533
     })
     assert.deepStrictEqual(CgiProcess.nobody("root:x:0:0::/:/bin/sh\nbob:x:1000:1000::/:/bin/sh\n"), { uid: 1001, gid: 1001 })
+  })
+
+  it("exit status as waitstatus_to_exitcode: the code, or minus the signal the executor names", () => {
+    assert.deepStrictEqual(CgiProcess.exitStatus(Exit.succeed(CommandExecutor.ExitCode(3))), { code: 3, signal: false })
+    const killed = Exit.fail(new Error("Process interrupted due to receipt of signal: SIGKILL"))
+    assert.deepStrictEqual(CgiProcess.exitStatus(killed), { code: -9, signal: true })
+    assert.deepStrictEqual(CgiProcess.exitStatus(Exit.fail(new Error("spawn failed"))), { code: -1, signal: true })
   })
 
   it("SERVER_NAME without DNS: loopback is localhost", () => {
@@ -315,6 +336,10 @@ const root = Cgi.fixture({
   "cgi-bin/clen.sh": Cgi.sh("printf 'Content-Type: text/plain\\nContent-Length: 6\\n\\nhello\\n'\n"),
   "cgi-bin/clen-long.sh": Cgi.sh("printf 'Content-Type: text/plain\\nContent-Length: 3\\n\\nhello\\n'\n"),
   "cgi-bin/clen-short.sh": Cgi.sh("printf 'Content-Type: text/plain\\nContent-Length: 10\\n\\nhello\\n'\n"),
+  "cgi-bin/not-modified.sh": Cgi.sh("printf 'Status: 304 Not Modified\\n\\nno body for a 304\\n'\n"),
+  "cgi-bin/no-content.sh": Cgi.sh("printf 'Status: 204\\n\\nno body for a 204\\n'\n"),
+  // Cut off by a signal after part of its output: the body must not look complete.
+  "cgi-bin/killed.sh": Cgi.sh("printf 'Content-Type: text/plain\\n\\npartial\\n'\nkill -KILL $$\n"),
   "cgi-bin/big.py": Cgi.py(
     "import sys\nsys.stdout.write('Content-Type: application/octet-stream\\n\\n')\nsys.stdout.flush()\n" +
       "sys.stdout.buffer.write(bytes(range(256)) * 8192)\n"
@@ -643,6 +668,43 @@ describe("CgiHandler: framing on persistent connections (CONTRACT D10)", () => {
       const r = Cgi.parse(data)
       assert.isFalse(r.complete)
       assert.strictEqual(r.body.toString(), "hello\n")
+    }))
+
+  it.scopedLive("a 304 or 204 from the script has no body, whatever the script printed; the connection stays usable", () =>
+    Effect.gen(function*() {
+      const { port } = yield* Cgi.start({ directory: root, config: { protocolVersion: "HTTP/1.1" } })
+      const client = yield* connect(port)
+      client.send(
+        "GET /cgi-bin/not-modified.sh HTTP/1.1\r\nHost: x\r\n\r\nGET /cgi-bin/no-content.sh HTTP/1.1\r\nHost: x\r\n\r\n" +
+          "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+      )
+      const data = yield* client.read((d) => d.includes("plain file\n"))
+      assert.notInclude(data.toString("latin1"), "no body")
+      const notModified = Cgi.parse(data)
+      assert.strictEqual(notModified.statusLine, "HTTP/1.1 304 Not Modified")
+      const noContent = Cgi.parse(notModified.rest)
+      assert.strictEqual(noContent.statusLine, "HTTP/1.1 204 No Content")
+      for (const r of [notModified, noContent]) {
+        assert.deepStrictEqual([r.get("Content-Length"), r.get("Transfer-Encoding")], [undefined, undefined])
+      }
+      assert.strictEqual(Cgi.parse(noContent.rest).body.toString(), "plain file\n")
+      assert.isFalse(client.closed())
+    }))
+
+  it.scopedLive("a script killed by a signal mid-output: no last chunk, the connection is closed", () =>
+    Effect.gen(function*() {
+      const logLines: Array<string> = []
+      const { port } = yield* Cgi.start({ directory: root, config: { protocolVersion: "HTTP/1.1" }, logLines })
+      const client = yield* connect(port)
+      client.send("GET /cgi-bin/killed.sh HTTP/1.1\r\nHost: x\r\n\r\n")
+      const data = yield* client.read(() => false, 3000)
+      assert.isTrue(client.closed())
+      const r = Cgi.parse(data)
+      assert.strictEqual(r.get("Transfer-Encoding"), "chunked")
+      assert.strictEqual(r.body.toString(), "partial\n")
+      assert.isFalse(r.complete)
+      assert.notInclude(data.toString("latin1"), "\r\n0\r\n\r\n")
+      assert.isTrue(logLines.some((l) => l.includes("CGI script exit code -9")), logLines.join(""))
     }))
 
   it.scopedLive("an HTTP/1.0 keep-alive request without a Content-Length from the script: Connection: close", () =>

@@ -2,10 +2,14 @@
  * Script processes and their process groups: replaces `run_cgi`'s fork, `os.setuid(nobody_uid())`
  * and `waitpid`, with what CPython lacks: a group kill that escalates, and no process left behind.
  */
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 
 /** The user scripts run as when the server runs as root (CPython's `nobody_uid()`, plus the group). */
@@ -47,6 +51,12 @@ export const findExecutable = (name: string, pathVar: string | undefined): strin
   return undefined
 }
 
+/** How a root server runs its scripts: through `setpriv`, as `identity`. */
+export interface RunAs {
+  readonly setpriv: string
+  readonly identity: Identity
+}
+
 /**
  * The command line that runs `file` as `identity`: `setpriv` sets real, effective and saved ids and
  * clears supplementary groups, then execs the script in place (same pid, so the same process group).
@@ -60,6 +70,22 @@ export const asUser = (
   setpriv,
   [`--reuid=${identity.uid}`, `--regid=${identity.gid}`, "--clear-groups", "--", file, ...args]
 ]
+
+/** How a script ended: its exit code, or minus the signal number that killed it. */
+export interface ExitStatus {
+  readonly code: number
+  readonly signal: boolean
+}
+
+/** CPython's `os.waitstatus_to_exitcode`, from what the executor reports of the exit. */
+export const exitStatus = (exit: Exit.Exit<CommandExecutor.ExitCode, unknown>): ExitStatus => {
+  if (Exit.isSuccess(exit)) return { code: Number(exit.value), signal: false }
+  // The executor reports a signal only in its error text ("... receipt of signal: SIGTERM").
+  const error = Cause.squash(exit.cause)
+  const name = /SIG[A-Z0-9]+/.exec(error instanceof Error ? error.message : String(error))?.[0]
+  const number = name === undefined ? undefined : (Os.constants.signals as Record<string, number | undefined>)[name]
+  return { code: number === undefined ? -1 : -number, signal: true }
+}
 
 /** Whether any process of group `pgid` still runs. Zombies do not count: they hold nothing but a pid. */
 export const groupAlive = (pgid: number): boolean => {

@@ -1,6 +1,7 @@
 /**
- * The script's output as an HTTP response (CONTRACT D10; RFC 3875 §6): parses the header block that
- * `run_cgi` relays raw, and frames the body. CPython has no counterpart: it copies stdout verbatim.
+ * The script's header block as an HTTP response head (CONTRACT D10; RFC 3875 §6), where `run_cgi`
+ * relays it raw: CPython has no counterpart, it copies stdout verbatim. The body is framed by the
+ * connection (internal/Framing), like every other.
  */
 
 /** The script's header block, interpreted. */
@@ -139,30 +140,4 @@ export const parseHead = (bytes: Uint8Array, eof: boolean, maxBytes: number): He
     fields.push(field)
     start = lf + 1
   }
-}
-
-const CRLF = Buffer.from("\r\n")
-
-/** One chunk of `Transfer-Encoding: chunked` (never for empty data, which would end the body). */
-export const encodeChunk = (data: Uint8Array): Buffer =>
-  Buffer.concat([Buffer.from(data.length.toString(16) + "\r\n", "latin1"), data, CRLF])
-
-/** The last chunk, with no trailer fields. */
-export const LAST_CHUNK: Buffer = Buffer.from("0\r\n\r\n", "latin1")
-
-/**
- * How a CGI body is delimited on the connection (CONTRACT D10): `none` when the response has no
- * body (HEAD, 204, 304), the script's `Content-Length` when it gave one, chunked when both the
- * request and the server speak HTTP/1.1, else the connection is closed after the body.
- */
-export type Framing = "none" | "length" | "chunked" | "close"
-
-/** Picks the framing for a response to `command` sent with `requestVersion` by a server speaking `protocolVersion`. */
-export const framing = (head: ScriptHead, command: string, requestVersion: string, protocolVersion: string): Framing => {
-  if (command === "HEAD" || head.status === 204 || head.status === 304) return "none"
-  if (head.contentLength !== undefined) return "length"
-  const m = /^HTTP\/(\d+)\.(\d+)$/.exec(requestVersion)
-  const http11 = m !== null && (Number(m[1]) > 1 || (Number(m[1]) === 1 && Number(m[2]) >= 1))
-  // `protocol_version` is compared as a string, as CPython does for keep-alive.
-  return http11 && protocolVersion >= "HTTP/1.1" ? "chunked" : "close"
 }
