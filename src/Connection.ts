@@ -420,7 +420,8 @@ class Connection implements Handle {
       const plan = Framing.plan(response, {
         command: exchange.command,
         requestVersion: exchange.requestVersion,
-        protocolVersion: config.protocolVersion
+        protocolVersion: config.protocolVersion,
+        last: this.closeAfter || this.draining
       })
       const { closeConnection, text } = HeaderBuffer.serializeText(
         config.protocolVersion,

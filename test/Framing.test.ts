@@ -76,6 +76,21 @@ describe("Framing", () => {
     }
   )
 
+  it.prop(
+    "D13: the last response of an HTTP/1.1 connection says Connection: close, unless it says something itself",
+    [statuses, headerLists, bodies, commands, versions, protocols, FastCheck.boolean()],
+    ([status, headers, body, command, requestVersion, protocolVersion, last]) => {
+      const exchange = { command, requestVersion, protocolVersion }
+      const plain = Framing.plan({ status, headers, body }, exchange)
+      const closing = Framing.plan({ status, headers, body }, { ...exchange, last })
+      const eleven = (requestVersion === "HTTP/1.1" || requestVersion === "HTTP/2.0" || requestVersion === "HTTP/1.10") &&
+        protocolVersion === "HTTP/1.1"
+      const says = lower(plain.headers).includes("connection")
+      assert.strictEqual(closing.mode, plain.mode)
+      assert.deepStrictEqual(closing.headers, last && eleven && !says ? [...plain.headers, ["Connection", "close"]] : plain.headers)
+    }
+  )
+
   it("a Content-Length that is not a number is passed on, and the body sent as it is", () => {
     const headers: ReadonlyArray<Response.Header> = [["Content-Length", "ten"]]
     const plan = Framing.plan({ status: 200, headers, body: Response.bytes(new Uint8Array(3)) }, { command: "GET", requestVersion: "HTTP/1.1", protocolVersion: "HTTP/1.1" })

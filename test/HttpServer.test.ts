@@ -474,6 +474,18 @@ describe("framing on the wire (the connection frames every producer's body)", ()
       assert.isTrue(two.endsWith("\r\n\r\nabcde"))
     }))
 
+  it.scopedLive("D13: an HTTP/1.1 request that says Connection: close gets it said back, then the end of the connection", () =>
+    Effect.gen(function*() {
+      const page: RequestHandler.Handler = () => Effect.succeed(Response.make(200, { body: "bye", contentType: "text/plain" }))
+      const { port } = yield* start({ handler: RequestHandler.layer({ GET: page }), config: http11 })
+      const kept = yield* exchange(port, "GET / HTTP/1.1\r\n\r\n", { timeoutMs: 500 })
+      assert.isFalse(kept.closed)
+      assert.notInclude(kept.data.toString(), "Connection:")
+      const last = yield* exchange(port, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+      assert.isTrue(last.closed)
+      assert.match(last.data.toString(), /\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbye$/)
+    }))
+
   it.scopedLive("HEAD gets the length GET would get and no body, and the connection goes on", () =>
     Effect.gen(function*() {
       const page: RequestHandler.Handler = () => Effect.succeed(Response.make(200, { body: "twelve bytes", contentType: "text/plain" }))

@@ -29,6 +29,11 @@ export interface Exchange {
   readonly requestVersion: string
   /** The server's `protocol_version`, compared as a string as CPython does. */
   readonly protocolVersion: string
+  /**
+   * Whether the connection closes after this response (the request said `Connection: close`, or the
+   * server is stopping): an HTTP/1.1 response then says so (CONTRACT D13; RFC 9112 §9.6).
+   */
+  readonly last?: boolean | undefined
 }
 
 /** Statuses that never have content (RFC 9110 §15.2, §15.3.5, §15.4.5). */
@@ -65,9 +70,17 @@ export const withContentLength = (
  * respected (a declared length is enforced: no byte past it, and a body that falls short ends the
  * connection); else a body of known length gets `Content-Length`, and a stream of unknown length is
  * chunked where both sides speak HTTP/1.1, else sent with `Connection: close`. HEAD announces the
- * length GET would get and sends nothing.
+ * length GET would get and sends nothing. The last response on an HTTP/1.1 connection says
+ * `Connection: close`.
  */
 export const plan = (response: Response.Response, exchange: Exchange): Plan => {
+  const framed = planBody(response, exchange)
+  if (!exchange.last || !acceptsChunked(exchange.requestVersion, exchange.protocolVersion)) return framed
+  if (Response.getHeader(framed.headers, "Connection") !== undefined) return framed
+  return { ...framed, headers: [...framed.headers, ["Connection", "close"]] }
+}
+
+const planBody = (response: Response.Response, exchange: Exchange): Plan => {
   const { body, headers, status } = response
   if (isBodyless(status)) return { mode: "none", length: 0, headers }
   // The framing fields the producer set itself: its Content-Length (if a plain number), Transfer-Encoding.
