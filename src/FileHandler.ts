@@ -121,7 +121,12 @@ const withSiblings = (
     return hit === undefined ? files.serve(request, sibling, notFound, variant) : files.respond(request, hit, true)
   })
 
-const redirect = (location: string): Response.Response => ({ status: 301, headers: [["Location", location]], body: Response.empty })
+/** `send_head`'s redirect: `Location`, then `Content-Length: 0` where CPython sends it (before any extra header). */
+const redirect = (location: string): Response.Response => ({
+  status: 301,
+  headers: [["Location", location], ["Content-Length", "0"]],
+  body: Response.empty
+})
 
 /**
  * Provides the file handler as the `RequestHandler`. Listings come from the `DirectoryListing`

@@ -74,7 +74,8 @@ export const withFallback = (fallback: Handler): Layer.Layer<RequestHandler, nev
 
 /**
  * Wraps every request, whatever its method (the 501s included), in `middleware`, which gets the
- * handler it is provided with as one function: how headers, CORS or authentication are added.
+ * handler it would have gone to: how headers, CORS or authentication are added. The methods stay
+ * the same ones.
  * Layer order decides: `wrap(a).pipe(Layer.provide(wrap(b)))` runs `a` around `b`.
  */
 export const wrap = (
@@ -85,6 +86,10 @@ export const wrap = (
     Effect.gen(function*() {
       const base = yield* RequestHandler
       const errors = yield* ErrorFormatter.ErrorFormatter
-      return { methods: new Map(), fallback: middleware(toHandler(base, errors)) }
+      // Method by method, so that the layers above still see which methods exist.
+      return {
+        methods: new Map([...base.methods].map(([method, handler]) => [method, middleware(handler)])),
+        fallback: middleware(base.fallback ?? unsupported(errors))
+      }
     })
   )

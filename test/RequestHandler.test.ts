@@ -49,6 +49,12 @@ describe("RequestHandler", () => {
     assert.deepStrictEqual(response.headers.filter(([n]) => n === "X-By"), [["X-By", "inner"], ["X-By", "outer"]])
   })
 
+  it("wrap keeps the methods the wrapped handler has, so layers above it still see them", () => {
+    const layer = RequestHandler.wrap((next) => next).pipe(Layer.provide(RequestHandler.layer({ GET: answer("get"), POST: answer("post") })))
+    const handler = Effect.runSync(Effect.provide(RequestHandler.RequestHandler, Layer.provide(layer, ErrorFormatter.layer)))
+    assert.deepStrictEqual([...handler.methods.keys()], ["GET", "POST"])
+  })
+
   it.prop("withMethods over a wrapped handler adds methods that the wrap does not see", [methods], ([command]) => {
     let wrapped = 0
     const counting = RequestHandler.wrap((next) => (request) => Effect.suspend(() => (wrapped++, next(request))))
