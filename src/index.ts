@@ -64,6 +64,9 @@ export * as RequestParser from "./RequestParser.js"
 /** An outgoing response as a value: what `send_response`, `send_header`, `end_headers` and `wfile` produce. */
 export * as Response from "./Response.js"
 
+/** Extra response headers around a handler: `-H` / `response_headers` (3.15). */
+export * as ResponseHeaders from "./ResponseHeaders.js"
+
 /** A `do_<METHOD>` written with `send_response`, `send_header`, `end_headers` and `wfile.write` calls. */
 export * as ResponseWriter from "./ResponseWriter.js"
 
