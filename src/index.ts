@@ -13,6 +13,9 @@ export * as AccessLog from "./AccessLog.js"
 /** CGI scripts over the file handler: `CGIHTTPRequestHandler` (`cgi_directories`, `is_cgi`, `run_cgi`). */
 export * as CgiHandler from "./CgiHandler.js"
 
+/** Cross-origin resource sharing around a handler and the error pages (`--cors`). */
+export * as Cors from "./Cors.js"
+
 /** One client connection: `handle`, `handle_one_request`, `close_connection`, `handle_expect_100`. */
 export * as Connection from "./Connection.js"
 
