@@ -155,8 +155,9 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
 export const layer = (options: Options = {}): Layer.Layer<never, never, Requirements> =>
   Layer.scopedDiscard(Effect.forkScoped(serve(options)))
 
-/** CPython's start-up line: `Serving HTTP on <host> port <port> (http://<host>:<port>/) ...`. */
+/** CPython's start-up line: `Serving HTTP on <host> port <port> (http://<host>:<port>/) ...` (`HTTPS`, `https://` over TLS). */
 export const banner = (address: Listener.Address): string => {
   const urlHost = address.host.includes(":") ? `[${address.host}]` : address.host
-  return `Serving HTTP on ${address.host} port ${address.port} (http://${urlHost}:${address.port}/) ...`
+  const scheme = address.scheme ?? "http"
+  return `Serving ${scheme.toUpperCase()} on ${address.host} port ${address.port} (${scheme}://${urlHost}:${address.port}/) ...`
 }

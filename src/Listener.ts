@@ -6,6 +6,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import { EventEmitter } from "node:events"
 import * as Net from "node:net"
 
@@ -45,6 +46,8 @@ export interface Address {
   readonly port: number
   /** `address_family`. */
   readonly family: "IPv4" | "IPv6"
+  /** `https` for a TLS listener (CPython's `HTTPSServer`), else `http`. */
+  readonly scheme?: "http" | "https" | undefined
 }
 
 /** Binding failed (port in use, address not available, bad host name). */
@@ -111,36 +114,44 @@ const describe = (err: NodeJS.ErrnoException, options: Options): ListenError => 
   return new ListenError({ code, message: `cannot listen on ${where}: ${reason}` })
 }
 
+/**
+ * Binds `server` and delivers the sockets it emits as `event` (`connection` for plain TCP,
+ * `secureConnection` for TLS, once the handshake is done); closed when the scope closes.
+ */
+export const bind = (
+  server: Net.Server,
+  event: "connection" | "secureConnection",
+  options: Options,
+  scheme: "http" | "https" = "http"
+): Effect.Effect<Service, ListenError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const connections = delivery()
+    server.on(event, connections.arrive)
+    yield* Effect.acquireRelease(
+      Effect.async<void, ListenError>((resume) => {
+        const onError = (err: NodeJS.ErrnoException) => resume(Effect.fail(describe(err, options)))
+        server.once("error", onError)
+        server.listen({ port: options.port ?? 8000, host: options.host, backlog: options.backlog ?? 511 }, () => {
+          server.off("error", onError)
+          server.on("error", () => {})
+          resume(Effect.void)
+        })
+      }),
+      () => Effect.sync(() => server.close())
+    )
+    const bound = server.address() as Net.AddressInfo
+    return {
+      address: { host: bound.address, port: bound.port, family: bound.family === "IPv6" ? "IPv6" : "IPv4", scheme },
+      accept: connections.accept,
+      stop: Effect.sync(() => {
+        server.close()
+      })
+    }
+  })
+
 /** Binds with `node:net`; the server is closed when the layer's scope closes. */
 export const layer = (options: Options = {}): Layer.Layer<Listener, ListenError> =>
-  Layer.scoped(
-    Listener,
-    Effect.gen(function*() {
-      const server = Net.createServer(serverOptions)
-      const connections = delivery()
-      server.on("connection", connections.arrive)
-      yield* Effect.acquireRelease(
-        Effect.async<void, ListenError>((resume) => {
-          const onError = (err: NodeJS.ErrnoException) => resume(Effect.fail(describe(err, options)))
-          server.once("error", onError)
-          server.listen({ port: options.port ?? 8000, host: options.host, backlog: options.backlog ?? 511 }, () => {
-            server.off("error", onError)
-            server.on("error", () => {})
-            resume(Effect.void)
-          })
-        }),
-        () => Effect.sync(() => server.close())
-      )
-      const bound = server.address() as Net.AddressInfo
-      return {
-        address: { host: bound.address, port: bound.port, family: bound.family === "IPv6" ? "IPv6" : "IPv4" },
-        accept: connections.accept,
-        stop: Effect.sync(() => {
-          server.close()
-        })
-      }
-    })
-  )
+  Layer.scoped(Listener, bind(Net.createServer(serverOptions), "connection", options))
 
 /**
  * {@link layer} with the port and address read from Effect `Config` (environment variables by

@@ -43,6 +43,9 @@ export * as HttpDate from "./HttpDate.js"
 /** The server program: `HTTPServer` (serial), `ThreadingHTTPServer` (concurrent), `serve_forever`. */
 export * as HttpServer from "./HttpServer.js"
 
+/** The listening socket over TLS: `HTTPSServer`'s binding (`--tls-cert`, `--tls-key`, `--tls-password-file`), with reload. */
+export * as HttpsListener from "./HttpsListener.js"
+
 /** Status phrases and explanations: `BaseHTTPRequestHandler.responses` (`http.HTTPStatus`). */
 export * as HttpStatus from "./HttpStatus.js"
 

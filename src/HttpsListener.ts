@@ -1,0 +1,110 @@
+/**
+ * The listening socket over TLS: replaces CPython 3.14's `HTTPSServer` binding (`--tls-cert`,
+ * `--tls-key`, `--tls-password-file`). `HttpServer` over it is `HTTPSServer` (serial) or
+ * `ThreadingHTTPSServer` (concurrent). Unlike CPython, each handshake runs on its own connection (a
+ * silent client stalls nobody), must finish within a time limit, costs at most one log line when it
+ * fails, and the certificate can be reloaded for new connections without a restart.
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Fs from "node:fs"
+import * as Tls from "node:tls"
+import * as AccessLog from "./AccessLog.js"
+import * as Listener from "./Listener.js"
+
+/** Where the certificate and key are, and how long a handshake may take. */
+export interface Options extends Listener.Options {
+  /** PEM certificate chain; it may hold the key too (`--tls-cert`). */
+  readonly certFile: string
+  /** PEM private key, when not in the certificate file (`--tls-key`). */
+  readonly keyFile?: string | undefined
+  /** The key's password (`--tls-password-file`'s content, stripped). */
+  readonly password?: string | undefined
+  /** Time a client has to complete its handshake (the command line uses the head timeout); 30 s by default. */
+  readonly handshakeTimeoutMs?: number | undefined
+}
+
+/** The certificate or key cannot be used: a file is missing or unreadable, the PEM is bad, or the password is wrong. */
+export class TlsError extends Data.TaggedError("TlsError")<{
+  readonly message: string
+}> {}
+
+/** Reloads certificate and key from their files, for connections made from now on (the command line does it on SIGHUP). */
+export class TlsReload extends Context.Tag("effect-httpd/TlsReload")<TlsReload, {
+  readonly reload: Effect.Effect<void, TlsError>
+}>() {}
+
+const read = (file: string, what: string): Buffer => {
+  try {
+    return Fs.readFileSync(file)
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (e as Error).message
+    throw new TlsError({ message: `cannot read the TLS ${what} ${file}: ${reason}` })
+  }
+}
+
+/** Reads the files and builds the secure context, or fails with one line saying why. */
+export const secureContext = (options: Options): Effect.Effect<Tls.SecureContextOptions, TlsError> =>
+  Effect.try({
+    try: () => {
+      const cert = read(options.certFile, "certificate")
+      const key = options.keyFile === undefined ? cert : read(options.keyFile, "key")
+      const context: Tls.SecureContextOptions = {
+        cert,
+        key,
+        passphrase: options.password,
+        minVersion: "TLSv1.2",
+        maxVersion: "TLSv1.3"
+      }
+      // Parsed now, so that a bad PEM or a wrong password is a start-up error, not a failed handshake.
+      Tls.createSecureContext(context)
+      return context
+    },
+    catch: (e) => e instanceof TlsError ? e : new TlsError({ message: `cannot load the TLS certificate and key: ${tlsReason(e)}` })
+  })
+
+/** OpenSSL's reasons, in words (`error:1C800064:Provider routines::bad decrypt` is a wrong password). */
+const tlsReason = (e: unknown): string => {
+  const text = e instanceof Error ? e.message : String(e)
+  if (/bad decrypt|bad password/i.test(text)) return "wrong password, or the key cannot be decrypted"
+  if (/key values mismatch/i.test(text)) return "the key does not match the certificate"
+  if (/no start line|bad end line|PEM/i.test(text)) return "not a PEM certificate or key"
+  return text
+}
+
+const handshakeFailure = (error: NodeJS.ErrnoException): string =>
+  error.code === "ERR_TLS_HANDSHAKE_TIMEOUT" ? "TLS handshake timed out" : `TLS handshake failed: ${error.code ?? error.message}`
+
+/**
+ * Binds with `node:tls` (TLS 1.2 and 1.3, ALPN `http/1.1`). A failed or abandoned handshake is one
+ * line in the access log; the `TlsReload` service swaps in the certificate and key as they are
+ * now on disk, and keeps the old pair (with one log line) when they cannot be loaded.
+ */
+export const layer = (options: Options): Layer.Layer<Listener.Listener | TlsReload, TlsError | Listener.ListenError, AccessLog.AccessLog> =>
+  Layer.scopedContext(
+    Effect.gen(function*() {
+      const log = yield* AccessLog.AccessLog
+      const context = yield* secureContext(options)
+      const server = Tls.createServer({
+        ...Listener.serverOptions,
+        ...context,
+        ALPNProtocols: ["http/1.1"],
+        handshakeTimeout: options.handshakeTimeoutMs ?? 30_000
+      })
+      // With a listener for it, Node leaves the socket open: it must be destroyed here.
+      server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: Tls.TLSSocket) => {
+        const client = socket.remoteAddress ?? "-"
+        socket.destroy()
+        Effect.runFork(AccessLog.logError(log, client, handshakeFailure(error)))
+      })
+      const listener = yield* Listener.bind(server, "secureConnection", options, "https")
+      const reload = Effect.matchEffect(secureContext(options), {
+        onFailure: (error) =>
+          Effect.zipRight(AccessLog.logError(log, "-", `TLS reload failed, keeping the current certificate: ${error.message}`), Effect.fail(error)),
+        onSuccess: (next) => Effect.sync(() => server.setSecureContext(next))
+      })
+      return Context.make(Listener.Listener, listener).pipe(Context.add(TlsReload, { reload }))
+    })
+  )
