@@ -4,6 +4,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Seconds from "./internal/Seconds.js"
 
 /** The settings every part of the server reads. */
 export interface Service {
@@ -89,7 +90,7 @@ export const layer = (options: Options = {}): Layer.Layer<ServerConfig> => Layer
 /**
  * Reads the config from Effect `Config` (environment variables by default):
  * `HTTPD_PROTOCOL`, `HTTPD_SERVER_VERSION`, `HTTPD_SYS_VERSION`, `HTTPD_HEADER_TIMEOUT`, `HTTPD_KEEP_ALIVE_TIMEOUT`, `HTTPD_SHUTDOWN_GRACE`
- * (durations such as `30 seconds`),
+ * (durations in seconds, as the command line takes them, or such as `30 seconds`),
  * `HTTPD_MAX_LINE_BYTES`, `HTTPD_MAX_HEADERS`, `HTTPD_MAX_HEAD_BYTES`.
  */
 export const layerConfig: Layer.Layer<ServerConfig, import("effect/ConfigError").ConfigError> = Layer.effect(
@@ -102,9 +103,9 @@ export const layerConfig: Layer.Layer<ServerConfig, import("effect/ConfigError")
       maxLineBytes: Config.option(Config.integer("HTTPD_MAX_LINE_BYTES")),
       maxHeaders: Config.option(Config.integer("HTTPD_MAX_HEADERS")),
       maxHeadBytes: Config.option(Config.integer("HTTPD_MAX_HEAD_BYTES")),
-      headerTimeout: Config.option(Config.duration("HTTPD_HEADER_TIMEOUT")),
-      keepAliveTimeout: Config.option(Config.duration("HTTPD_KEEP_ALIVE_TIMEOUT")),
-      shutdownGrace: Config.option(Config.duration("HTTPD_SHUTDOWN_GRACE"))
+      headerTimeout: Config.option(Seconds.config("HTTPD_HEADER_TIMEOUT")),
+      keepAliveTimeout: Config.option(Seconds.config("HTTPD_KEEP_ALIVE_TIMEOUT")),
+      shutdownGrace: Config.option(Seconds.config("HTTPD_SHUTDOWN_GRACE"))
     }),
     (c) =>
       make({

@@ -74,6 +74,16 @@ describe("ServerConfig", () => {
       assert.isTrue(Duration.equals(config.shutdownGrace, Duration.millis(500)))
     }))
 
+  it.effect("layerConfig takes durations as the command line does too: plain seconds", () =>
+    Effect.gen(function*() {
+      const config = yield* fromEnv({ HTTPD_HEADER_TIMEOUT: "2.5", HTTPD_KEEP_ALIVE_TIMEOUT: "7" })
+      assert.isTrue(Duration.equals(config.headerTimeout, Duration.millis(2500)))
+      assert.isTrue(Duration.equals(config.keepAliveTimeout, Duration.seconds(7)))
+      const error = yield* Effect.flip(fromEnv({ HTTPD_SHUTDOWN_GRACE: "0" }))
+      assert.include(String(error), "HTTPD_SHUTDOWN_GRACE")
+      assert.include(String(error), "must be greater than 0")
+    }))
+
   it.effect("layerConfig without variables is the defaults", () =>
     Effect.gen(function*() {
       assert.deepStrictEqual(yield* fromEnv({}), ServerConfig.defaults)

@@ -38,22 +38,24 @@ export const parseWeighted = (value: string): ReadonlyArray<Weighted> => {
 /** Codings known under two names (RFC 9110 §8.4.1.3). */
 const aliases: Readonly<Record<string, string>> = { "x-gzip": "gzip", "x-compress": "compress" }
 
-/** How much `Accept-Encoding` wants `coding`: its own weight, else `*`'s, else (identity only) 1, else 0. */
-const weightOf = (members: ReadonlyArray<Weighted>, coding: string): number => {
+/** The weight `Accept-Encoding` gives `coding` itself, else through `*`; undefined when it names neither. */
+const weightOf = (members: ReadonlyArray<Weighted>, coding: string): number | undefined => {
   let star: number | undefined
   for (const m of members) {
     const name = aliases[m.name] ?? m.name
     if (name === coding) return m.q
     if (name === "*" && star === undefined) star = m.q
   }
-  return star ?? (coding === "identity" ? 1 : 0)
+  return star
 }
 
 /**
  * The coding to send, from `available` (the server's codings in its order of preference) and
  * `identity`: the highest weight wins, a tie goes to the earlier coding, and any coding wins a tie
- * with identity. No field (or an empty one) accepts only identity. `undefined` when nothing is
- * acceptable, identity included (`identity;q=0` or `*;q=0`).
+ * with identity. Identity unnamed (neither itself nor through `*`) is acceptable but ranks below
+ * every coding the client names (RFC 9110 §12.5.3). No field (or an empty one) accepts only
+ * identity. `undefined` when nothing is acceptable, identity included (`identity;q=0`, or `*;q=0`
+ * without `identity`).
  */
 export const chooseEncoding = (header: string | undefined, available: ReadonlyArray<string>): string | undefined => {
   if (header === undefined || header.trim() === "") return "identity"
@@ -61,12 +63,14 @@ export const chooseEncoding = (header: string | undefined, available: ReadonlyAr
   let best: string | undefined
   let bestQ = 0
   for (const coding of available) {
-    const q = weightOf(members, coding)
+    const q = weightOf(members, coding) ?? 0
     if (q > bestQ) {
       best = coding
       bestQ = q
     }
   }
   const identity = weightOf(members, "identity")
-  return identity > bestQ ? "identity" : best ?? (identity > 0 ? "identity" : undefined)
+  if (identity !== undefined && identity > bestQ) return "identity"
+  if (best !== undefined) return best
+  return identity === undefined || identity > 0 ? "identity" : undefined
 }

@@ -59,7 +59,15 @@ export interface Running {
 /** Options for {@link spawn}. */
 export interface SpawnOptions {
   readonly cwd?: string | undefined
+  /** `HTTPD_*` settings for the process; those of the test runner's environment are never passed on. */
+  readonly env?: Readonly<Record<string, string>> | undefined
 }
+
+/** The runner's environment without its `HTTPD_*` variables, plus `extra`. */
+const environment = (extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("HTTPD_"))),
+  ...extra
+})
 
 /** Starts `node dist/cli.js ...args` with piped output; it is killed when the scope closes. */
 export const spawn = (
@@ -70,6 +78,7 @@ export const spawn = (
     Effect.sync((): Running => {
       const child = ChildProcess.spawn(process.execPath, [cliPath, ...args], {
         cwd: options.cwd ?? root,
+        env: environment(options.env),
         stdio: ["ignore", "pipe", "pipe"]
       })
       let out = ""

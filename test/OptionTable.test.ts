@@ -1,0 +1,112 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FastCheck from "effect/FastCheck"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import * as CliOptions from "../src/internal/CliOptions.js"
+import * as OptionTable from "../src/internal/OptionTable.js"
+
+const { prog, table } = CliOptions
+const parse = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  Effect.runSync(Effect.either(OptionTable.parse(table, prog, argv, env)))
+const values = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const result = parse(argv, env)
+  if (Either.isLeft(result)) throw new Error(`usage error: ${result.left.message}`)
+  if (result.right._tag !== "Run") throw new Error(result.right._tag)
+  return result.right.values
+}
+const error = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const result = parse(argv, env)
+  return Either.isLeft(result) ? result.left.message : "no error"
+}
+
+describe("the option table: help, usage and README", () => {
+  it("--help is argparse's layout: usage wrapped at 78 columns, help text from column 24", () => {
+    const help = OptionTable.help(table, prog, CliOptions.description)
+    assert.isTrue(help.startsWith(
+      "usage: effect-httpd [-h] [--version] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]\n" +
+        "                    [--follow-symlinks] [--cgi] [--precompressed] [--compress]\n"
+    ), help)
+    assert.include(help, "\n\npositional arguments:\n  port                  bind to this port (default: 8000)\n\noptions:\n")
+    assert.include(help, "  -h, --help            show this help message and exit\n  --version             show program's version number and exit\n")
+    assert.include(help, "  -b ADDRESS, --bind ADDRESS\n                        bind to this address (default: all interfaces)\n")
+    assert.include(help, "  --cgi                 run as CGI server\n")
+    assert.include(help, "  --keep-alive-timeout S\n                        seconds an idle persistent connection is kept open\n                        (default: 15)\n")
+    for (const line of help.split("\n")) assert.isAtMost(line.length, 80, line)
+  })
+
+  it("every entry appears in the usage, the help and the README's table, and the README's table is the table's", () => {
+    const help = OptionTable.help(table, prog, CliOptions.description)
+    const usage = OptionTable.usage(table, prog)
+    const readme = Fs.readFileSync(Path.join(import.meta.dirname, "..", "README.md"), "utf8")
+    const markdown = OptionTable.markdown(table)
+    assert.include(readme, markdown, "README.md's option table is OptionTable.markdown(table): paste it")
+    assert.include(readme, "```\n" + usage + "\n```", "README.md shows the usage of --help")
+    for (const entry of Object.values(table)) {
+      const name = entry._tag === "Flag" ? `--${entry.long}` : entry.name
+      assert.include(usage, entry._tag === "Flag" && entry.short !== undefined ? `[-${entry.short} ` : name)
+      assert.include(help, name)
+      assert.include(markdown, `\`${name}`)
+      assert.include(help.replace(/\s+/g, " "), entry.help)
+    }
+  })
+})
+
+describe("the option table: parsing", () => {
+  it("defaults, short and long names, attached values, and the positional port", () => {
+    const d = values([])
+    assert.deepStrictEqual(d, {
+      bind: undefined, directory: undefined, protocol: "HTTP/1.0", followSymlinks: false, cgi: false,
+      precompressed: false, compress: false, headerTimeout: 30, keepAliveTimeout: 15, cgiTimeout: 60, shutdownGrace: 5, port: 8000
+    })
+    const v = values(["0", "-b127.0.0.1", "-d", "site", "--protocol", "HTTP/1.1", "--cgi", "--header-timeout", "2.5", "--compress"])
+    assert.deepStrictEqual([v.port, v.bind, v.directory, v.protocol, v.cgi, v.headerTimeout, v.compress], [0, "127.0.0.1", "site", "HTTP/1.1", true, 2.5, true])
+    assert.strictEqual(values(["--", "8123"]).port, 8123)
+  })
+
+  it("argparse's messages for every kind of mistake", () => {
+    assert.strictEqual(error(["abc"]), "argument port: invalid int value: 'abc'")
+    assert.strictEqual(error(["70000"]), "argument port: 70000 is not in range 0-65535")
+    assert.strictEqual(error(["--header-timeout", "soon"]), "argument --header-timeout: invalid float value: 'soon'")
+    assert.strictEqual(error(["--shutdown-grace", "0"]), "argument --shutdown-grace: must be greater than 0")
+    assert.strictEqual(error(["-b"]), "argument -b/--bind: expected one argument")
+    assert.strictEqual(error(["8000", "--directory"]), "argument -d/--directory: expected one argument")
+    assert.strictEqual(error(["-b", "a", "--bind", "b"]), "argument -b/--bind: may be given only once")
+    assert.strictEqual(error(["--cgi", "--cgi"]), "argument --cgi: may be given only once")
+    assert.strictEqual(error(["--bogus"]), "unrecognized arguments: --bogus")
+    assert.strictEqual(error(["8000", "9000"]), "unrecognized arguments: 9000")
+    assert.strictEqual(error(["--completions", "bash"]), "unrecognized arguments: --completions")
+    assert.deepStrictEqual(parse(["--help"]), Either.right({ _tag: "Help" }))
+    assert.deepStrictEqual(parse(["--version"]), Either.right({ _tag: "Version" }))
+  })
+
+  it("every option from HTTPD_*, in the command line's syntax (durations also as Effect durations); the command line wins", () => {
+    const env = {
+      HTTPD_PORT: "9001", HTTPD_BIND: "::1", HTTPD_DIRECTORY: "/srv", HTTPD_PROTOCOL: "HTTP/1.1", HTTPD_FOLLOW_SYMLINKS: "true",
+      HTTPD_CGI: "yes", HTTPD_PRECOMPRESSED: "1", HTTPD_COMPRESS: "on", HTTPD_HEADER_TIMEOUT: "30 seconds",
+      HTTPD_KEEP_ALIVE_TIMEOUT: "500 millis", HTTPD_CGI_TIMEOUT: "2", HTTPD_SHUTDOWN_GRACE: "1 minute"
+    }
+    assert.deepStrictEqual(values([], env), {
+      port: 9001, bind: "::1", directory: "/srv", protocol: "HTTP/1.1", followSymlinks: true, cgi: true, precompressed: true,
+      compress: true, headerTimeout: 30, keepAliveTimeout: 0.5, cgiTimeout: 2, shutdownGrace: 60
+    })
+    const v = values(["8080", "-p", "HTTP/1.0", "--keep-alive-timeout", "3"], env)
+    assert.deepStrictEqual([v.port, v.protocol, v.keepAliveTimeout, v.bind], [8080, "HTTP/1.0", 3, "::1"])
+    assert.strictEqual(values([], { HTTPD_CGI: "false" }).cgi, false)
+  })
+
+  it("a bad value in the environment is a usage error that names the variable", () => {
+    assert.strictEqual(error([], { HTTPD_PORT: "x" }), "environment variable HTTPD_PORT: invalid int value: 'x'")
+    assert.strictEqual(error([], { HTTPD_HEADER_TIMEOUT: "soon" }), "environment variable HTTPD_HEADER_TIMEOUT: invalid float value: 'soon'")
+    assert.strictEqual(error([], { HTTPD_CGI: "maybe" }), "environment variable HTTPD_CGI: expected true or false, got 'maybe'")
+    // The command line's value wins, so the environment's is never read.
+    assert.strictEqual(values(["8000"], { HTTPD_PORT: "x" }).port, 8000)
+  })
+
+  it.prop("any positive number of seconds, written as argparse's float, reads back", [FastCheck.integer({ min: 1, max: 10_000_000 })], ([ms]) => {
+    const text = (ms / 1000).toString()
+    assert.strictEqual(values(["--cgi-timeout", text]).cgiTimeout, Number(text))
+    assert.strictEqual(values([], { HTTPD_CGI_TIMEOUT: `${ms} millis` }).cgiTimeout, ms / 1000)
+  })
+})
