@@ -10,11 +10,10 @@ import type * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as AccessLog from "./AccessLog.js"
 import type * as ErrorFormatter from "./ErrorFormatter.js"
-import * as HeaderBuffer from "./HeaderBuffer.js"
 import * as HttpDate from "./HttpDate.js"
 import { BodyDecoder } from "./internal/BodyDecoder.js"
 import * as BodyWriter from "./internal/BodyWriter.js"
-import * as Framing from "./internal/Framing.js"
+import * as HeadCache from "./internal/HeadCache.js"
 import * as LogEntry from "./internal/LogEntry.js"
 import type * as Listener from "./Listener.js"
 import * as Request from "./Request.js"
@@ -417,20 +416,12 @@ class Connection implements Handle {
   private send(exchange: Exchange, response: Response.Response, onHead: () => void): Effect.Effect<void, BodyWriter.ShortBody> {
     return Effect.suspend(() => {
       const { config, log } = this.env
-      const plan = Framing.plan(response, {
+      const { closeConnection, plan, text } = HeadCache.head(response, {
         command: exchange.command,
         requestVersion: exchange.requestVersion,
         protocolVersion: config.protocolVersion,
         last: this.closeAfter || this.draining
-      })
-      const { closeConnection, text } = HeaderBuffer.serializeText(
-        config.protocolVersion,
-        exchange.requestVersion,
-        this.server,
-        HttpDate.formatHttpDate(Date.now()),
-        response,
-        plan.headers
-      )
+      }, this.server, HttpDate.formatHttpDate(Date.now()))
       if (closeConnection !== undefined) this.closeAfter = closeConnection
       const entry = new LogEntry.LogEntry(this.client, this.started, exchange, response)
       onHead()

@@ -24,11 +24,7 @@ export class HeaderBuffer {
   /** `send_header`: one field; a `Connection` field also decides whether the connection stays open. */
   sendHeader(name: string, value: string): this {
     if (this.requestVersion !== "HTTP/0.9") this.text += `${name}: ${value}\r\n`
-    if (name.length === 10 && name.toLowerCase() === "connection") {
-      const v = value.toLowerCase()
-      if (v === "close") this.closeConnection = true
-      else if (v === "keep-alive") this.closeConnection = false
-    }
+    this.closeConnection = connectionSays(name, value) ?? this.closeConnection
     return this
   }
 
@@ -74,10 +70,37 @@ export const serializeText = (
   response: Response.Response,
   headers: ReadonlyArray<Response.Header> = response.headers
 ): { readonly text: string; readonly closeConnection: boolean | undefined } => {
-  const buffer = new HeaderBuffer(protocolVersion, requestVersion)
-    .sendResponseOnly(response.status, response.message)
-    .sendHeader("Server", server)
-    .sendHeader("Date", date)
-  for (const [name, value] of headers) buffer.sendHeader(name, value)
-  return { text: buffer.endText(), closeConnection: buffer.closeConnection }
+  if (requestVersion === "HTTP/0.9") return { text: "", closeConnection: fieldsText(headers).closeConnection }
+  const fields = fieldsText(headers)
+  return { text: statusText(protocolVersion, response) + serverAndDate(server, date) + fields.text, closeConnection: fields.closeConnection }
+}
+
+/** `send_response_only`'s status line, CRLF included. */
+export const statusText = (protocolVersion: string, response: Response.Response): string =>
+  `${protocolVersion} ${response.status} ${response.message ?? HttpStatus.phrase(response.status)}\r\n`
+
+/** The `Server` and `Date` fields `send_response` adds first. */
+export const serverAndDate = (server: string, date: string): string => `Server: ${server}\r\nDate: ${date}\r\n`
+
+/**
+ * The fields after `Date` and the blank line that ends the head, with what a `Connection` field
+ * among them says about the connection (as `send_header` sets `close_connection`).
+ */
+export const fieldsText = (
+  headers: ReadonlyArray<Response.Header>
+): { readonly text: string; readonly closeConnection: boolean | undefined } => {
+  let text = ""
+  let closeConnection: boolean | undefined
+  for (const [name, value] of headers) {
+    text += `${name}: ${value}\r\n`
+    closeConnection = connectionSays(name, value) ?? closeConnection
+  }
+  return { text: text + "\r\n", closeConnection }
+}
+
+/** What a field says about the connection: `Connection: close` closes it, `keep-alive` keeps it (CPython's rule). */
+const connectionSays = (name: string, value: string): boolean | undefined => {
+  if (name.length !== 10 || name.toLowerCase() !== "connection") return undefined
+  const v = value.toLowerCase()
+  return v === "close" ? true : v === "keep-alive" ? false : undefined
 }

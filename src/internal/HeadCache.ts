@@ -1,0 +1,52 @@
+/**
+ * Heads of responses that are sent again and again (a kept file's 200, a constant 404): the framing
+ * plan and the fields after `Date`, worked out once per response object and per kind of exchange.
+ * Only the status line, `Server` and `Date` are put together per request.
+ */
+import * as HeaderBuffer from "../HeaderBuffer.js"
+import type * as Response from "../Response.js"
+import * as Framing from "./Framing.js"
+
+/** A head ready to send, with its plan and what it says about the connection. */
+export interface Head {
+  readonly plan: Framing.Plan
+  readonly text: string
+  readonly closeConnection: boolean | undefined
+}
+
+interface Entry {
+  readonly head: boolean
+  readonly requestVersion: string
+  readonly protocolVersion: string
+  readonly last: boolean
+  readonly plan: Framing.Plan
+  readonly status: string
+  readonly fields: { readonly text: string; readonly closeConnection: boolean | undefined }
+}
+
+const entries = new WeakMap<Response.Response, Entry>()
+
+/** The head of `response` for `exchange`, `server` and `date`, from the one worked out before when the exchange is alike. */
+export const head = (response: Response.Response, exchange: Framing.Exchange & { readonly last: boolean }, server: string, date: string): Head => {
+  const isHead = exchange.command === "HEAD"
+  let entry = entries.get(response)
+  if (
+    entry === undefined || entry.head !== isHead || entry.last !== exchange.last ||
+    entry.requestVersion !== exchange.requestVersion || entry.protocolVersion !== exchange.protocolVersion
+  ) {
+    const plan = Framing.plan(response, exchange)
+    entry = {
+      head: isHead,
+      requestVersion: exchange.requestVersion,
+      protocolVersion: exchange.protocolVersion,
+      last: exchange.last,
+      plan,
+      status: HeaderBuffer.statusText(exchange.protocolVersion, response),
+      fields: HeaderBuffer.fieldsText(plan.headers)
+    }
+    entries.set(response, entry)
+  }
+  // An HTTP/0.9 request gets no head at all, as in CPython.
+  const text = exchange.requestVersion === "HTTP/0.9" ? "" : entry.status + HeaderBuffer.serverAndDate(server, date) + entry.fields.text
+  return { plan: entry.plan, text, closeConnection: entry.fields.closeConnection }
+}
