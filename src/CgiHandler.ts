@@ -177,7 +177,8 @@ export const make = (
         software: ServerConfig.versionString(config),
         name: serverName(address.host),
         protocol: config.protocolVersion,
-        port: address.port
+        port: address.port,
+        https: address.scheme === "https"
       },
       runAs: yield* scriptUser(options),
       timeout: Duration.decode(options.timeout ?? Duration.seconds(60)),

@@ -25,8 +25,8 @@ describe("the option table: help, usage and README", () => {
   it("--help is argparse's layout: usage wrapped at 78 columns, help text from column 24", () => {
     const help = OptionTable.help(table, prog, CliOptions.description)
     assert.isTrue(help.startsWith(
-      "usage: effect-httpd [-h] [--version] [-b ADDRESS] [-d DIRECTORY] [-p VERSION]\n" +
-        "                    [--follow-symlinks] [--cgi] [--precompressed] [--compress]\n"
+      "usage: effect-httpd [-h] [--version] [--completions SHELL] [-b ADDRESS]\n" +
+        "                    [-d DIRECTORY] [-p VERSION] [--follow-symlinks] [--cgi]\n"
     ), help)
     assert.include(help, "\n\npositional arguments:\n  port                  bind to this port (default: 8000)\n\noptions:\n")
     assert.include(help, "  -h, --help            show this help message and exit\n  --version             show program's version number and exit\n")
@@ -58,11 +58,29 @@ describe("the option table: parsing", () => {
     const d = values([])
     assert.deepStrictEqual(d, {
       bind: undefined, directory: undefined, protocol: "HTTP/1.0", followSymlinks: false, cgi: false,
-      precompressed: false, compress: false, headerTimeout: 30, keepAliveTimeout: 15, cgiTimeout: 60, shutdownGrace: 5, port: 8000
+      precompressed: false, compress: false, tlsCert: undefined, tlsKey: undefined, tlsPasswordFile: undefined, header: [], cors: false,
+      headerTimeout: 30, keepAliveTimeout: 15, cgiTimeout: 60, shutdownGrace: 5, port: 8000
     })
     const v = values(["0", "-b127.0.0.1", "-d", "site", "--protocol", "HTTP/1.1", "--cgi", "--header-timeout", "2.5", "--compress"])
     assert.deepStrictEqual([v.port, v.bind, v.directory, v.protocol, v.cgi, v.headerTimeout, v.compress], [0, "127.0.0.1", "site", "HTTP/1.1", true, 2.5, true])
     assert.strictEqual(values(["--", "8123"]).port, 8123)
+  })
+
+  it("-H in both forms, repeatable, in order; a bad name or value, or a missing value, is a usage error", () => {
+    assert.deepStrictEqual(values(["-H", "X-A", "alpha", "--header", "X-B: beta gamma", "-H", "X-A", "again", "8001"]).header, [
+      ["X-A", "alpha"], ["X-B", "beta gamma"], ["X-A", "again"]
+    ])
+    assert.strictEqual(values(["-H", "X-Url: http://a:b", "8001"]).port, 8001)
+    assert.strictEqual(error(["-H", "Bad Name", "v"]), "argument -H/--header: invalid header name: \"Bad Name\"")
+    assert.strictEqual(error(["-H", "X-A", "a\rb"]), "argument -H/--header: invalid header value for X-A: CR, LF and NUL are not allowed")
+    assert.strictEqual(error(["-H", "X-A"]), "argument -H/--header: expected 2 arguments")
+    assert.strictEqual(error(["-H"]), "argument -H/--header: expected 2 arguments")
+  })
+
+  it("CPython's checks across the TLS options", () => {
+    assert.strictEqual(Effect.runSync(Effect.either(OptionTable.parse(table, prog, ["--tls-key", "k.pem"], {}, CliOptions.check))).pipe(Either.getLeft, (e) => e._tag === "Some" ? e.value.message : ""), "--tls-key requires --tls-cert to be set")
+    assert.strictEqual(Effect.runSync(Effect.either(OptionTable.parse(table, prog, ["--tls-password-file", "p"], {}, CliOptions.check))).pipe(Either.getLeft, (e) => e._tag === "Some" ? e.value.message : ""), "--tls-password-file requires --tls-cert to be set")
+    assert.isTrue(Either.isRight(Effect.runSync(Effect.either(OptionTable.parse(table, prog, ["--tls-cert", "c", "--tls-key", "k"], {}, CliOptions.check)))))
   })
 
   it("argparse's messages for every kind of mistake", () => {
@@ -76,7 +94,8 @@ describe("the option table: parsing", () => {
     assert.strictEqual(error(["--cgi", "--cgi"]), "argument --cgi: may be given only once")
     assert.strictEqual(error(["--bogus"]), "unrecognized arguments: --bogus")
     assert.strictEqual(error(["8000", "9000"]), "unrecognized arguments: 9000")
-    assert.strictEqual(error(["--completions", "bash"]), "unrecognized arguments: --completions")
+    assert.deepStrictEqual(parse(["--completions", "bash"]), Either.right({ _tag: "Completions", shell: "bash" }))
+    assert.strictEqual(error(["--log-level", "debug"]), "unrecognized arguments: --log-level")
     assert.deepStrictEqual(parse(["--help"]), Either.right({ _tag: "Help" }))
     assert.deepStrictEqual(parse(["--version"]), Either.right({ _tag: "Version" }))
   })
@@ -85,11 +104,13 @@ describe("the option table: parsing", () => {
     const env = {
       HTTPD_PORT: "9001", HTTPD_BIND: "::1", HTTPD_DIRECTORY: "/srv", HTTPD_PROTOCOL: "HTTP/1.1", HTTPD_FOLLOW_SYMLINKS: "true",
       HTTPD_CGI: "yes", HTTPD_PRECOMPRESSED: "1", HTTPD_COMPRESS: "on", HTTPD_HEADER_TIMEOUT: "30 seconds",
-      HTTPD_KEEP_ALIVE_TIMEOUT: "500 millis", HTTPD_CGI_TIMEOUT: "2", HTTPD_SHUTDOWN_GRACE: "1 minute"
+      HTTPD_KEEP_ALIVE_TIMEOUT: "500 millis", HTTPD_CGI_TIMEOUT: "2", HTTPD_SHUTDOWN_GRACE: "1 minute", HTTPD_TLS_CERT: "c.pem",
+      HTTPD_TLS_KEY: "k.pem", HTTPD_TLS_PASSWORD_FILE: "p.txt", HTTPD_CORS: "true", HTTPD_HEADER: "X-Not: read"
     }
     assert.deepStrictEqual(values([], env), {
       port: 9001, bind: "::1", directory: "/srv", protocol: "HTTP/1.1", followSymlinks: true, cgi: true, precompressed: true,
-      compress: true, headerTimeout: 30, keepAliveTimeout: 0.5, cgiTimeout: 2, shutdownGrace: 60
+      compress: true, tlsCert: "c.pem", tlsKey: "k.pem", tlsPasswordFile: "p.txt", header: [], cors: true, headerTimeout: 30,
+      keepAliveTimeout: 0.5, cgiTimeout: 2, shutdownGrace: 60
     })
     const v = values(["8080", "-p", "HTTP/1.0", "--keep-alive-timeout", "3"], env)
     assert.deepStrictEqual([v.port, v.protocol, v.keepAliveTimeout, v.bind], [8080, "HTTP/1.0", 3, "::1"])

@@ -1,5 +1,6 @@
 import { assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
@@ -243,11 +244,37 @@ describe("effect-httpd arguments", () => {
       assertUsageError(yield* Cli.run(["8000", "9000"]), "unrecognized arguments: 9000")
     }))
 
-  it.live("@effect/cli's own built-ins are not options of this command", () =>
+  it.live("@effect/cli's own built-ins are not options of this command, but --completions is (E10)", () =>
     Effect.gen(function*() {
       assertUsageError(yield* Cli.run(["--wizard"]), "unrecognized arguments: --wizard")
-      assertUsageError(yield* Cli.run(["--completions", "bash"]), "unrecognized arguments: --completions")
       assertUsageError(yield* Cli.run(["--log-level", "debug"]), "unrecognized arguments: --log-level")
+      for (const shell of ["bash", "zsh", "fish"]) {
+        const result = yield* Cli.run(["--completions", shell])
+        assert.strictEqual(result.code, 0, result.stderr)
+        assert.strictEqual(result.stderr, "")
+        for (const option of ["--tls-cert", "--tls-key", "--tls-password-file", "--cors", "--header", "--compress"]) {
+          assert.include(result.stdout, option.slice(shell === "fish" ? 2 : 0), `${shell}: ${option}`)
+        }
+      }
+    }))
+
+  it.live("E10: bash completes --tls- to the three TLS options", () =>
+    Effect.gen(function*() {
+      const script = (yield* Cli.run(["--completions", "bash"])).stdout
+      const file = Path.join(tmp, "completions.bash")
+      Fs.writeFileSync(file, script)
+      // The completion function, called as bash calls it for `effect-httpd --tls-<TAB>`.
+      const probe = [
+        `source ${JSON.stringify(file)}`,
+        "COMP_WORDS=(effect-httpd --tls-); COMP_CWORD=1; COMP_LINE='effect-httpd --tls-'; COMP_POINT=${#COMP_LINE}",
+        "fn=$(complete -p effect-httpd | sed -E 's/.*-F ([^ ]+).*/\\1/')",
+        "$fn effect-httpd --tls- effect-httpd",
+        "printf '%s\\n' \"${COMPREPLY[@]}\" | sort"
+      ].join("\n")
+      const result = yield* Effect.promise(() =>
+        new Promise<string>((resolve) => ChildProcess.execFile("bash", ["-c", probe], (_e, stdout) => resolve(stdout)))
+      )
+      assert.strictEqual(result, "--tls-cert\n--tls-key\n--tls-password-file\n")
     }))
 
   it.live("a flag without its value", () =>

@@ -141,6 +141,8 @@ export interface EnvironmentInput {
   readonly serverName: string
   readonly serverProtocol: string
   readonly serverPort: number
+  /** Over TLS: `HTTPS=on` (not a CPython variable; what Apache and nginx give scripts). */
+  readonly https?: boolean | undefined
   readonly method: string
   readonly pathInfo: string
   readonly pathTranslated: string
@@ -182,6 +184,8 @@ export const environment = (
     QUERY_STRING: input.query,
     REMOTE_ADDR: input.remoteAddr
   }
+  if (input.https) set.HTTPS = "on"
+  else delete env.HTTPS
   const { headers } = input
   const authorization = headers.get("authorization")
   if (authorization) {

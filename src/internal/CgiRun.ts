@@ -31,6 +31,8 @@ export interface Server {
   readonly protocol: string
   /** `SERVER_PORT`. */
   readonly port: number
+  /** Whether the server speaks TLS: the script then gets `HTTPS=on`, as under Apache and nginx. */
+  readonly https: boolean
 }
 
 /** Everything a run depends on, prepared once by the handler. */
@@ -62,6 +64,7 @@ const command = (
     serverName: server.name,
     serverProtocol: server.protocol,
     serverPort: server.port,
+    https: server.https,
     method: request.command,
     pathInfo: script.extraPath,
     pathTranslated: settings.locator.translate(script.extraPath).text,

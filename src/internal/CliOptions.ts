@@ -3,6 +3,8 @@
  * http.server` and adds the contract's and the extensions' flags. Help, usage, errors, the
  * environment and the README's table all come from here (see `OptionTable`).
  */
+import * as ResponseHeaders from "../ResponseHeaders.js"
+import type * as Response from "../Response.js"
 import * as OptionTable from "./OptionTable.js"
 import * as Seconds from "./Seconds.js"
 
@@ -22,6 +24,30 @@ const text = (t: string): OptionTable.Parsed<string> => t
 const optionalText = (t: string): OptionTable.Parsed<string | undefined> => t
 // A switch takes no text on the command line; in the environment OptionTable reads true/false itself.
 const switchParse = (): OptionTable.Parsed<boolean> => true
+
+/**
+ * One `-H`: `NAME VALUE` (two words, CPython 3.15's form) or `'NAME: VALUE'` (curl's form: a first
+ * word holding a colon), checked as the response-headers layer checks it.
+ */
+const parseHeader = (text: string): OptionTable.Parsed<ReadonlyArray<Response.Header>> => {
+  const words = text.split("\0")
+  const header = words.length === 2 ? [words[0], words[1]] as const : ResponseHeaders.parse(words[0])
+  if (header === undefined) return new OptionTable.Invalid(`expected NAME VALUE or 'NAME: VALUE', got '${text}'`)
+  const invalid = ResponseHeaders.check(header[0], header[1])
+  return invalid === undefined ? [header] : new OptionTable.Invalid(invalid.message)
+}
+
+/** A file name option (`--tls-cert PATH`). */
+const path = (long: string, help: string, doc: string): OptionTable.Flag<string | undefined> => ({
+  _tag: "Flag",
+  long,
+  metavar: "PATH",
+  help,
+  doc,
+  docDefault: "",
+  default: undefined,
+  parse: optionalText
+})
 
 /** A switch: off unless given. */
 const switchEntry = (long: string, help: string, doc: string): OptionTable.Flag<boolean> => ({
@@ -107,6 +133,35 @@ export const table = {
     "compress text files and listings of 1 KiB or more with brotli or gzip",
     "code compressible files and listing pages of 1 KiB or more with brotli or gzip on the fly"
   ),
+  tlsCert: path(
+    "tls-cert",
+    "path to the TLS certificate chain file",
+    "serve HTTPS with this PEM certificate chain (it may hold the key too; see [HTTPS](#https)); SIGHUP reloads it"
+  ),
+  tlsKey: path("tls-key", "path to the TLS key file", "the PEM private key, when it is not in the certificate file"),
+  tlsPasswordFile: path(
+    "tls-password-file",
+    "path to the password file for the TLS key",
+    "a file holding the key's password (read as UTF-8, blanks around it dropped)"
+  ),
+  header: {
+    _tag: "Flag",
+    long: "header",
+    short: "H",
+    metavar: "NAME VALUE",
+    help: "add a response header to 2xx and 3xx responses; repeatable (also 'NAME: VALUE')",
+    doc: "a header on every 2xx and 3xx file response, after the handler's own, in order; repeatable; also curl's `-H 'NAME: VALUE'`",
+    docDefault: "",
+    default: [],
+    parse: parseHeader,
+    repeatable: true,
+    words: (next) => (next[0]?.includes(":") ? 1 : 2)
+  } satisfies OptionTable.Flag<ReadonlyArray<Response.Header>>,
+  cors: switchEntry(
+    "cors",
+    "let any origin read every response; answer CORS preflights",
+    "`Access-Control-Allow-Origin: *` on every response, preflight `OPTIONS` answered (see [CORS](#cors))"
+  ),
   headerTimeout: seconds(
     "header-timeout",
     "seconds a request head may take to arrive",
@@ -125,6 +180,15 @@ export const table = {
 
 /** What a `serve` invocation asks for: one field per option. */
 export type ServeOptions = OptionTable.Values<typeof table>
+
+/** CPython's checks across options, after parsing (`parser.error`). */
+export const check = (options: ServeOptions): string | undefined => {
+  if (options.tlsCert === undefined && options.tlsKey !== undefined) return "--tls-key requires --tls-cert to be set"
+  if (options.tlsCert === undefined && options.tlsPasswordFile !== undefined) {
+    return "--tls-password-file requires --tls-cert to be set"
+  }
+  return undefined
+}
 
 /** The program's name in usage lines and errors. */
 export const prog = "effect-httpd"

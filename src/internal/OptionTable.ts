@@ -49,6 +49,17 @@ export interface Flag<A> extends Common<A> {
   readonly long: string
   readonly short?: string | undefined
   readonly metavar?: string | undefined
+  /**
+   * May be given again and again: each occurrence is parsed on its own (into an array of one) and
+   * the arrays are joined, in order. Such an option is never read from the environment.
+   */
+  readonly repeatable?: boolean | undefined
+  /**
+   * How many of the following words make up the value (1 by default), from those words; for
+   * `-H NAME VALUE` (two) next to `-H 'NAME: VALUE'` (one). The parser gets them joined by NUL,
+   * which no argument can contain.
+   */
+  readonly words?: ((next: ReadonlyArray<string>) => number) | undefined
 }
 
 /** The positional argument. */
@@ -122,7 +133,7 @@ const wrap = (text: string, width: number): Array<string> => {
 /** argparse's usage: `usage: prog [-h] ...`, the optionals wrapped under the program name, then the positionals. */
 export const usage = (table: Table, prog: string): string => {
   const prefix = "usage: "
-  const optionals = ["[-h]", "[--version]", ...flags(table).map(usagePart)]
+  const optionals = ["[-h]", "[--version]", "[--completions SHELL]", ...flags(table).map(usagePart)]
   const pos = positional(table)
   const positionals = pos === undefined ? [] : [usagePart(pos)]
   const all = [prog, ...optionals, ...positionals].join(" ")
@@ -168,6 +179,7 @@ export const help = (table: Table, prog: string, description: string): string =>
     "options:",
     helpEntry("-h, --help", "show this help message and exit"),
     helpEntry("--version", "show program's version number and exit"),
+    helpEntry("--completions SHELL", "print a completion script for bash, zsh or fish and exit"),
     ...flags(table).map((f) => helpEntry(invocation(f), f.help))
   ].join("\n"))
   return sections.join("\n\n") + "\n"
@@ -180,10 +192,10 @@ export const markdown = (table: Table): string => {
       ? `\`${entry.name}\``
       : [entry.short === undefined ? undefined : `\`-${entry.short}\``, `\`--${entry.long}${entry.metavar === undefined ? "" : ` ${entry.metavar}`}\``]
         .filter((n) => n !== undefined).join(", ")
-    const env = entry.commandLineOnly ? "" : ` (\`${envName(entry)}\`)`
+    const env = entry.commandLineOnly || (entry._tag === "Flag" && entry.repeatable) ? "" : ` (\`${envName(entry)}\`)`
     return `| ${names}${env} | ${entry.doc} | ${entry.docDefault} |`
   })
-  return ["| argument | meaning | default |", "|---|---|---|", ...rows, "| `-h`, `--help` / `--version` | help on stdout / the version | |"].join("\n")
+  return ["| argument | meaning | default |", "|---|---|---|", ...rows, "| `-h`, `--help` / `--version` / `--completions bash\\|zsh\\|fish` | help on stdout / the version / a shell completion script | |"].join("\n")
 }
 
 // ---- parsing ------------------------------------------------------------------------------------
@@ -200,6 +212,7 @@ const usageError = (message: string, showUsage = true): UsageError => new UsageE
 export type Invocation<V> =
   | { readonly _tag: "Help" }
   | { readonly _tag: "Version" }
+  | { readonly _tag: "Completions"; readonly shell: "bash" | "fish" | "zsh" }
   | { readonly _tag: "Run"; readonly values: V }
 
 /** The `@effect/cli` descriptor of a table: each flag as an optional text (or a boolean), the positional as optional text. */
@@ -209,6 +222,8 @@ export const descriptor = (table: Table, prog: string) => {
     if (entry._tag !== "Flag") continue
     let option: Options.Options<unknown> = entry.metavar === undefined
       ? Options.boolean(entry.long)
+      : entry.repeatable
+      ? Options.text(entry.long).pipe(Options.withPseudoName(entry.metavar), Options.repeated)
       : Options.text(entry.long).pipe(Options.withPseudoName(entry.metavar), Options.optional)
     if (entry.short !== undefined) option = Options.withAlias(option, entry.short)
     options[key] = Options.withDescription(option, entry.help)
@@ -227,6 +242,29 @@ const cliConfig: CliConfig.CliConfig = { ...CliConfig.defaultConfig, isCaseSensi
 const cliPlatform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)
 
 const isFlagLike = (arg: string): boolean => arg.startsWith("-") && arg !== "-" && !/^-\d+$/.test(arg)
+
+/** Joins multi-word values (`-H NAME VALUE`) into one argument for @effect/cli; a short one is argparse's error. */
+const joinWords = (table: Table, argv: ReadonlyArray<string>): Array<string> | UsageError => {
+  const out: Array<string> = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === "--") {
+      out.push(...argv.slice(i))
+      break
+    }
+    const entry = flags(table).find((f) => f.words !== undefined && (arg === `--${f.long}` || (f.short !== undefined && arg === `-${f.short}`)))
+    if (entry === undefined) {
+      out.push(arg)
+      continue
+    }
+    const n = entry.words!(argv.slice(i + 1))
+    const words = argv.slice(i + 1, i + 1 + n)
+    if (words.length < n || words.some(isFlagLike)) return usageError(`argument ${argName(entry)}: expected ${n} arguments`)
+    out.push(arg, words.join("\0"))
+    i += n
+  }
+  return out
+}
 
 /** Every name a value flag answers to (`-b`, `--bind`), with argparse's name for it. */
 const valueFlags = (table: Table): Map<string, string> => {
@@ -302,52 +340,93 @@ export const parseBoolean = (text: string): Parsed<boolean> => {
   return new Invalid(`expected true or false, got '${text}'`)
 }
 
+/** Every entry's value from what @effect/cli placed, then the environment, then the defaults. */
+const valuesOf = (
+  table: Table,
+  placed: { readonly args: Option.Option<string>; readonly options: Record<string, unknown> },
+  env: Readonly<Record<string, string | undefined>>
+): Record<string, unknown> | UsageError => {
+  const positionalText = Option.getOrUndefined(placed.args)
+  const out: Record<string, unknown> = {}
+  for (const [key, entry] of Object.entries(table)) {
+    if (entry._tag === "Flag" && entry.repeatable) {
+      const all: Array<unknown> = []
+      for (const text of placed.options[key] as ReadonlyArray<string>) {
+        const one = entry.parse(text)
+        if (one instanceof Invalid) return usageError(`argument ${argName(entry)}: ${one.message}`)
+        all.push(...(one as ReadonlyArray<unknown>))
+      }
+      out[key] = all
+      continue
+    }
+    const given = entry._tag === "Positional"
+      ? positionalText
+      : isSwitch(entry)
+      ? (placed.options[key] === true ? "true" : undefined)
+      : Option.getOrUndefined(placed.options[key] as Option.Option<string>)
+    const value = isSwitch(entry) && given !== undefined ? true : resolve(entry, given, env)
+    if (value instanceof UsageError) return value
+    out[key] = value
+  }
+  return out
+}
+
+/** What the command line asks for, besides running: help, version, a completion script. */
+const builtIn = (option: { readonly _tag: string; readonly shellType?: string }): Effect.Effect<Invocation<never>, UsageError> => {
+  switch (option._tag) {
+    case "ShowHelp":
+      return Effect.succeed({ _tag: "Help" })
+    case "ShowVersion":
+      return Effect.succeed({ _tag: "Version" })
+    case "ShowCompletions":
+      return Effect.succeed({ _tag: "Completions", shell: option.shellType as "bash" | "fish" | "zsh" })
+    // @effect/cli's other built-ins (--log-level, --wizard) are not ours.
+    case "SetLogLevel":
+      return Effect.fail(usageError("unrecognized arguments: --log-level"))
+    default:
+      return Effect.fail(usageError("unrecognized arguments: --wizard"))
+  }
+}
+
 /**
- * Parses the arguments after the program name: help, version, or every option's value (the command
- * line first, then `HTTPD_*` in `env`, then the default).
+ * Parses the arguments after the program name: help, version, a completion script, or every
+ * option's value (the command line first, then `HTTPD_*` in `env`, then the default), checked
+ * together by `check` (argparse's `parser.error` after parsing: a message, or undefined).
  */
 export const parse = <T extends Table>(
   table: T,
   prog: string,
   argv: ReadonlyArray<string>,
-  env: Readonly<Record<string, string | undefined>>
+  env: Readonly<Record<string, string | undefined>>,
+  check: (values: Values<T>) => string | undefined = () => undefined
 ): Effect.Effect<Invocation<Values<T>>, UsageError> => {
   const values = valueFlags(table)
-  return Descriptor.parse(descriptor(table, prog), [prog, ...splitAttachedValues(argv, values)], cliConfig).pipe(
+  const joined = joinWords(table, splitAttachedValues(argv, values))
+  if (joined instanceof UsageError) return Effect.fail(joined)
+  return Descriptor.parse(descriptor(table, prog), [prog, ...joined], cliConfig).pipe(
     Effect.provide(cliPlatform),
     Effect.mapError((error) => fromValidationError(error, values)),
     Effect.flatMap((directive): Effect.Effect<Invocation<Values<T>>, UsageError> => {
-      if (directive._tag === "BuiltIn") {
-        switch (directive.option._tag) {
-          case "ShowHelp":
-            return Effect.succeed({ _tag: "Help" })
-          case "ShowVersion":
-            return Effect.succeed({ _tag: "Version" })
-          // @effect/cli's other built-ins (--completions, --log-level, --wizard) are not ours.
-          case "ShowCompletions":
-            return Effect.fail(usageError("unrecognized arguments: --completions"))
-          case "SetLogLevel":
-            return Effect.fail(usageError("unrecognized arguments: --log-level"))
-          case "ShowWizard":
-            return Effect.fail(usageError("unrecognized arguments: --wizard"))
-        }
-      }
-      const { args, options } = directive.value as { args: Option.Option<string>; options: Record<string, unknown> }
-      const positionalText = Option.getOrUndefined(args)
+      if (directive._tag === "BuiltIn") return builtIn(directive.option)
+      const placed = directive.value as { args: Option.Option<string>; options: Record<string, unknown> }
+      const positionalText = Option.getOrUndefined(placed.args)
       const extra = [...(positionalText !== undefined && isFlagLike(positionalText) ? [positionalText] : []), ...directive.leftover]
       if (extra.length > 0) return Effect.fail(unplaced(table, extra, values))
-      const out: Record<string, unknown> = {}
-      for (const [key, entry] of Object.entries(table)) {
-        const given = entry._tag === "Positional"
-          ? positionalText
-          : isSwitch(entry)
-          ? (options[key] === true ? "true" : undefined)
-          : Option.getOrUndefined(options[key] as Option.Option<string>)
-        const value = isSwitch(entry) && given !== undefined ? true : resolve(entry, given, env)
-        if (value instanceof UsageError) return Effect.fail(value)
-        out[key] = value
-      }
-      return Effect.succeed({ _tag: "Run", values: out as Values<T> })
+      const out = valuesOf(table, placed, env)
+      if (out instanceof UsageError) return Effect.fail(out)
+      const problem = check(out as Values<T>)
+      return problem === undefined ? Effect.succeed({ _tag: "Run", values: out as Values<T> }) : Effect.fail(usageError(problem))
     })
   )
+}
+
+/** The completion script for a shell, from the descriptor (every option of the table). */
+export const completions = (table: Table, prog: string, shell: "bash" | "fish" | "zsh"): Effect.Effect<string> => {
+  const command = descriptor(table, prog)
+  const lines = shell === "bash"
+    ? Descriptor.getBashCompletions(command, prog)
+    : shell === "zsh"
+    ? Descriptor.getZshCompletions(command, prog)
+    : Descriptor.getFishCompletions(command, prog)
+  return Effect.map(lines, (l) => l.join("\n") + "\n")
 }

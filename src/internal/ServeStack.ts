@@ -1,16 +1,20 @@
 /**
  * The layers a command line asks for: the same composition a library user writes, built from the
- * parsed options (CPython's `test()` picking `HTTPServer` and the handler class from the flags).
+ * parsed options (CPython's `test()` picking the server class and the handler class from the flags).
  */
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as AccessLog from "../AccessLog.js"
 import * as CgiHandler from "../CgiHandler.js"
+import * as Cors from "../Cors.js"
 import * as ErrorFormatter from "../ErrorFormatter.js"
 import * as FileHandler from "../FileHandler.js"
 import * as FileSystem from "../FileSystem.js"
+import * as HttpsListener from "../HttpsListener.js"
 import * as Listener from "../Listener.js"
-import * as RequestHandler from "../RequestHandler.js"
+import type * as RequestHandler from "../RequestHandler.js"
+import * as ResponseHeaders from "../ResponseHeaders.js"
 import * as ServerConfig from "../ServerConfig.js"
 import type * as CliOptions from "./CliOptions.js"
 
@@ -23,7 +27,12 @@ export const config = (options: CliOptions.ServeOptions): Layer.Layer<ServerConf
     shutdownGrace: Duration.seconds(options.shutdownGrace)
   })
 
-/** The handler layers, innermost first: files, then CGI around them when asked. */
+type Handler<E, R> = Layer.Layer<RequestHandler.RequestHandler, E, R>
+
+/**
+ * The handler layers, innermost first: files; `-H` around them (so CGI output and errors get none);
+ * CGI around that; CORS outermost (every response, preflights answered before anything else).
+ */
 export const handler = (options: CliOptions.ServeOptions) => {
   const files = FileHandler.layer({
     directory: options.directory,
@@ -31,7 +40,9 @@ export const handler = (options: CliOptions.ServeOptions) => {
     precompressed: options.precompressed,
     compress: options.compress
   })
-  const cgi = (inner: Layer.Layer<RequestHandler.RequestHandler, never, FileSystem.FileSystem | ErrorFormatter.ErrorFormatter>) =>
+  const headers = <E, R>(inner: Handler<E, R>) =>
+    options.header.length === 0 ? inner : ResponseHeaders.layer(options.header).pipe(Layer.provide(inner))
+  const cgi = <E, R>(inner: Handler<E, R>) =>
     options.cgi
       ? CgiHandler.layerNode({
         directory: options.directory,
@@ -39,26 +50,52 @@ export const handler = (options: CliOptions.ServeOptions) => {
         timeout: Duration.seconds(options.cgiTimeout)
       }).pipe(Layer.provide(inner))
       : inner
-  return cgi(files)
+  const cors = <E, R>(inner: Handler<E, R>) =>
+    options.cors ? Cors.layer({ methods: options.cgi ? ["GET", "HEAD", "POST"] : ["GET", "HEAD"] }).pipe(Layer.provide(inner)) : inner
+  return cors(cgi(headers(files)))
 }
 
-/** What a test (or an embedding program) replaces: the listener and the access log. */
+/** The error pages: CPython's, with the CORS headers when `--cors` (the connection's own 400s included). */
+export const errors = (options: CliOptions.ServeOptions): Layer.Layer<ErrorFormatter.ErrorFormatter> =>
+  options.cors ? Cors.layerErrors.pipe(Layer.provide(ErrorFormatter.layer)) : ErrorFormatter.layer
+
+/** What a test (or an embedding program) replaces, and what the command line read besides the options. */
 export interface Overrides<E> {
-  /** The listening socket: `Listener.layer({ port, host: bind })` by default; `Listener.layerTest` in tests. */
+  /** The listening socket: from `--bind`, the port and the TLS options by default; `Listener.layerTest` in tests. */
   readonly listener?: Layer.Layer<Listener.Listener, E> | undefined
   /** The access log: CPython's lines on stderr by default. */
   readonly log?: Layer.Layer<AccessLog.AccessLog> | undefined
+  /** The TLS key's password (`--tls-password-file`'s content). */
+  readonly tlsPassword?: string | undefined
+}
+
+/** Reloading the certificate: a no-op without TLS. */
+const noReload = Layer.succeed(HttpsListener.TlsReload, { reload: Effect.void })
+
+/** The listener the options ask for: HTTPS with `--tls-cert` (its handshakes limited by the head timeout), else plain. */
+export const listener = (options: CliOptions.ServeOptions, tlsPassword: string | undefined) => {
+  const where = { port: options.port, host: options.bind }
+  if (options.tlsCert === undefined) return Layer.merge(Listener.layer(where), noReload)
+  return HttpsListener.layer({
+    ...where,
+    certFile: options.tlsCert,
+    keyFile: options.tlsKey,
+    password: tlsPassword,
+    handshakeTimeoutMs: options.headerTimeout * 1000
+  })
 }
 
 /**
- * Everything `HttpServer.serve()` needs. The listener is shared: CGI reads its address for
- * `SERVER_NAME` and `SERVER_PORT`.
+ * Everything `HttpServer.serve()` needs, and the `TlsReload` for SIGHUP. The listener is shared:
+ * CGI reads its address for `SERVER_NAME`, `SERVER_PORT` and `HTTPS`.
  */
-export const layers = <E = Listener.ListenError>(options: CliOptions.ServeOptions, overrides: Overrides<E> = {}) => {
-  const listener: Layer.Layer<Listener.Listener, E | Listener.ListenError> = overrides.listener ??
-    Listener.layer({ port: options.port, host: options.bind })
+export const layers = <E = never>(options: CliOptions.ServeOptions, overrides: Overrides<E> = {}) => {
   const log = overrides.log ?? AccessLog.layer
+  const sockets = overrides.listener === undefined
+    ? listener(options, overrides.tlsPassword).pipe(Layer.provide(log))
+    : Layer.merge(overrides.listener, noReload)
   const settings = config(options)
-  const shared = Layer.mergeAll(FileSystem.layer, ErrorFormatter.layer, log, settings, listener)
-  return Layer.mergeAll(listener, settings, log, ErrorFormatter.layer, handler(options).pipe(Layer.provide(shared)))
+  const pages = errors(options)
+  const shared = Layer.mergeAll(FileSystem.layer, pages, log, settings, sockets)
+  return Layer.mergeAll(sockets, settings, log, pages, handler(options).pipe(Layer.provide(shared)))
 }

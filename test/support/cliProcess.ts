@@ -152,7 +152,7 @@ export const run = (args: ReadonlyArray<string>, timeoutMs = 15_000): Effect.Eff
   )
 
 /** CPython's banner, and the regular expression that reads the port back from it. */
-export const bannerPattern = /^Serving HTTP on (\S+) port (\d+) \(http:\/\/(\S+):(\d+)\/\) \.\.\.\n/
+export const bannerPattern = /^Serving HTTPS? on (\S+) port (\d+) \(https?:\/\/(\S+):(\d+)\/\) \.\.\.\n/
 
 /** Starts a server and waits for its banner; the port comes from the banner (so `0` works). */
 export const serve = (
