@@ -10,6 +10,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as Tls from "node:tls"
 
 const here = Path.dirname(new URL(import.meta.url).pathname)
 const repo = Path.resolve(here, "..")
@@ -63,12 +64,25 @@ const allTests = [
   { name: "inm304_c64", path: "/1k.txt", conns: 64, headers: () => [`If-None-Match: ${etag1k}`], only: ["effect-httpd"] },
   { name: "range1m_c8", path: "/10m.bin", conns: 8, headers: () => ["Range: bytes=4194304-5242879"], only: ["effect-httpd"] },
   { name: "compress_c8", path: "/100k.js", conns: 8, headers: () => ["Accept-Encoding: br"], only: ["effect-httpd --compress", "node:http"] },
+  // A new connection for every request, said by the client (CONTRACT D13: the server says it back).
+  { name: "close_c64", path: "/1k.txt", conns: 64, headers: () => ["Connection: close"] },
+  { name: "tls_small_c64", path: "/1k.txt", conns: 64, tls: true, only: ["effect-httpd --tls", "node:https"] },
+  { name: "tls_close_c16", path: "/1k.txt", conns: 16, tls: true, headers: () => ["Connection: close"], only: ["effect-httpd --tls", "node:https"] },
   { name: "notfound_c64", path: "/missing.txt", conns: 64 },
   { name: "mid_c64", path: "/100k.bin", conns: 64 },
   { name: "big_c8", path: "/10m.bin", conns: 8 },
   { name: "index_c64", path: "/sub/", conns: 64 },
   { name: "list_c8", path: "/dir1000/", conns: 8 }
 ]
+// A self-signed certificate for the HTTPS tests (skipped without openssl).
+const tlsMaterial = has("openssl")
+  ? (() => {
+    const cert = Path.join(root, ".cert.pem")
+    const key = Path.join(root, ".key.pem")
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert], { stdio: "ignore" })
+    return { cert, key }
+  })()
+  : undefined
 const wanted = process.env.BENCH_TESTS?.split(",")
 const tests = wanted ? allTests.filter((t) => wanted.includes(t.name)) : allTests
 
@@ -87,6 +101,17 @@ const servers = [
     only: true
   }
 ]
+if (tlsMaterial !== undefined) {
+  servers.push(
+    {
+      name: "effect-httpd --tls",
+      argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--tls-cert", tlsMaterial.cert, "--tls-key", tlsMaterial.key],
+      only: true,
+      tls: true
+    },
+    { name: "node:https", argv: [node, Path.join(here, "reference-node.mjs"), String(port), root, host, tlsMaterial.cert, tlsMaterial.key], only: true, tls: true }
+  )
+}
 const runs = (server, test) => (test.only ? test.only.includes(server.name) : !server.only)
 
 if (process.env.BENCH_PEERS === "1") {
@@ -113,9 +138,10 @@ if (process.env.BENCH_PEERS === "1") {
 // ---- helpers ----------------------------------------------------------------------------------
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-const get = (path) =>
+const get = (path, tls = false) =>
   new Promise((resolve) => {
-    const socket = Net.connect({ host, port }, () => socket.write(`GET ${path} HTTP/1.0\r\nHost: ${host}\r\n\r\n`))
+    const send = () => socket.write(`GET ${path} HTTP/1.0\r\nHost: ${host}\r\n\r\n`)
+    const socket = tls ? Tls.connect({ host, port, rejectUnauthorized: false }, send) : Net.connect({ host, port }, send)
     let data = ""
     socket.setEncoding("latin1")
     socket.on("data", (c) => (data += c))
@@ -131,7 +157,7 @@ const start = async (server) => {
   })
   const started = Date.now()
   while (Date.now() - started < 15_000) {
-    if ((await get("/1k.txt")) === 200) return child
+    if ((await get("/1k.txt", server.tls)) === 200) return child
     await sleep(20)
   }
   child.kill("SIGKILL")
@@ -168,9 +194,9 @@ const toMiB = (text) => {
 const load = (test, pid) => {
   const headers = (test.headers?.() ?? []).flatMap((h) => ["-H", h])
   // Unmeasured load first, so that every server is measured with its JIT warm.
-  execFileSync(clientPrefix[0] ?? "wrk", [...clientPrefix.slice(1), ...(clientPrefix.length ? ["wrk"] : []), "-t1", `-c${test.conns}`, `-d${warmup}`, ...headers, `http://${host}:${port}${test.path}`], { stdio: "ignore" })
+  execFileSync(clientPrefix[0] ?? "wrk", [...clientPrefix.slice(1), ...(clientPrefix.length ? ["wrk"] : []), "-t1", `-c${test.conns}`, `-d${warmup}`, ...headers, `${test.tls ? "https" : "http"}://${host}:${port}${test.path}`], { stdio: "ignore" })
   const before = cpuTicks(pid)
-  const args = [...clientPrefix, "wrk", "-t1", `-c${test.conns}`, `-d${duration}`, "--latency", ...headers, `http://${host}:${port}${test.path}`]
+  const args = [...clientPrefix, "wrk", "-t1", `-c${test.conns}`, `-d${duration}`, "--latency", ...headers, `${test.tls ? "https" : "http"}://${host}:${port}${test.path}`]
   const out = execFileSync(args[0], args.slice(1), { encoding: "utf8" })
   const cpu = cpuTicks(pid) - before
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
@@ -246,6 +272,11 @@ for (const test of tests) {
     )
   }
 }
+const errorsOf = (server, test) => (results.get(`${server}|${test}`) ?? []).map((r) => r.errors || "none").join("; ")
+if (tests.some((t) => t.name === "close_c64")) {
+  console.log("")
+  console.log("wrk socket errors with Connection: close (D13 wants none): " + servers.filter((s) => runs(s, { name: "close_c64" })).map((s) => `${s.name}: ${errorsOf(s.name, "close_c64")}`).join(", "))
+}
 console.log("")
 console.log("peak RSS over the run (MB): " + servers.filter((s) => peaks.has(s.name)).map((s) => `${s.name} ${(peaks.get(s.name) / 1024).toFixed(1)}`).join(", "))
 const startup = median(startups)
@@ -258,6 +289,8 @@ const targets = [
   ["304 If-None-Match vs node:http 1 KiB", across("effect-httpd", "inm304_c64", "node:http", "small_c64", "rps"), 1],
   ["1 MiB middle range vs node:http 10 MiB", across("effect-httpd", "range1m_c8", "node:http", "big_c8", "mibs"), 1],
   ["--compress 100 KiB JS vs coding each", across("effect-httpd --compress", "compress_c8", "node:http", "compress_c8", "rps"), 5],
+  ["HTTPS 1 KiB keep-alive vs node:https", across("effect-httpd --tls", "tls_small_c64", "node:https", "tls_small_c64", "rps"), 1.2],
+  ["HTTPS handshake rate vs node:https", across("effect-httpd --tls", "tls_close_c16", "node:https", "tls_close_c16", "rps"), 1],
   ["1 KiB keep-alive c64 vs cpython", ratio("small_c64", "cpython"), 10],
   ["404 vs node:http", ratio("notfound_c64", "node:http"), 1],
   ["10 MiB MiB/s vs node:http", ratio("big_c8", "node:http", "mibs"), 1],

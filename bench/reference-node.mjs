@@ -1,13 +1,15 @@
 // The reference the benchmark compares against: a minimal static server on node:http + fs, the
-// kind of thirty lines a Node user would write. Usage: node reference-node.mjs PORT ROOT [HOST]
+// kind of thirty lines a Node user would write. Usage: node reference-node.mjs PORT ROOT [HOST [CERT KEY]]
+// (with CERT and KEY it is the node:https reference).
 // A .js file asked for with Accept-Encoding: br is brotli-coded on every request (as a server
 // without a cache of coded bytes does), at the quality effect-httpd codes kept files with.
 import * as Fs from "node:fs"
 import * as Http from "node:http"
+import * as Https from "node:https"
 import * as Path from "node:path"
 import * as Zlib from "node:zlib"
 
-const [port, rootArg, host = "127.0.0.1"] = process.argv.slice(2)
+const [port, rootArg, host = "127.0.0.1", cert, key] = process.argv.slice(2)
 const root = Path.resolve(rootArg)
 
 const listing = (dir, urlPath, res) =>
@@ -37,7 +39,7 @@ const sendBrotli = (file, res) =>
     })
   })
 
-Http.createServer((req, res) => {
+const handler = (req, res) => {
   let urlPath
   try {
     urlPath = decodeURIComponent(req.url.split("?")[0])
@@ -55,4 +57,9 @@ Http.createServer((req, res) => {
     const index = Path.join(file, "index.html")
     Fs.stat(index, (e, ist) => (e || !ist.isFile() ? listing(file, urlPath, res) : sendFile(index, ist.size, res)))
   })
-}).listen(Number(port), host)
+}
+
+const server = cert === undefined
+  ? Http.createServer(handler)
+  : Https.createServer({ cert: Fs.readFileSync(cert), key: Fs.readFileSync(key), minVersion: "TLSv1.2", ALPNProtocols: ["http/1.1"] }, handler)
+server.listen(Number(port), host)
