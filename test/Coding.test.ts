@@ -1,7 +1,6 @@
 /** Content coding (E2): precompressed siblings and live compression, through the file handler in isolation. */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
 import * as Zlib from "node:zlib"
 import * as ErrorFormatter from "../src/ErrorFormatter.js"
 import * as FileHandler from "../src/FileHandler.js"
@@ -10,7 +9,7 @@ import * as Headers from "../src/Headers.js"
 import * as EntityTag from "../src/internal/EntityTag.js"
 import * as Request from "../src/Request.js"
 import * as RequestHandler from "../src/RequestHandler.js"
-import type * as Response from "../src/Response.js"
+import { readBody } from "./support/body.js"
 import { wire } from "./support/wire.js"
 
 const MTIME = Date.UTC(2024, 0, 2, 3, 4, 5, 678)
@@ -38,30 +37,6 @@ const tree: FileSystem.TreeDirectory = {
 }
 const errors = ErrorFormatter.make()
 
-const readAll = (body: Response.Body): Effect.Effect<Buffer> => {
-  switch (body._tag) {
-    case "Empty":
-      return Effect.succeed(Buffer.alloc(0))
-    case "Bytes":
-      return Effect.succeed(Buffer.from(body.bytes))
-    case "File":
-      return Effect.gen(function*() {
-        const out = Buffer.alloc(body.length)
-        let at = 0
-        while (at < body.length) {
-          const n = yield* Effect.orDie(body.file.read(out.subarray(at), body.offset + at))
-          if (n === 0) break
-          at += n
-        }
-        return out
-      })
-    case "Parts":
-      return Effect.map(Effect.forEach(body.parts, readAll), (b) => Buffer.concat(b))
-    case "Stream":
-      return Effect.map(Stream.runCollect(Stream.orDie(body.stream)), (chunks) => Buffer.concat([...chunks]))
-  }
-}
-
 const ask = (options: FileHandler.Options) => {
   const handler = Effect.runSync(FileHandler.make(FileSystem.makeTest(tree), errors, { directory: "/srv", ...options }))
   return (path: string, fields: ReadonlyArray<readonly [string, string]> = [], command = "GET") =>
@@ -69,7 +44,7 @@ const ask = (options: FileHandler.Options) => {
       const response = yield* RequestHandler.dispatch(handler, errors, Request.make({ command, path, headers: Headers.fromFields(fields) }))
       const plan = wire(response, command, "HTTP/1.1", "HTTP/1.1")
       const header = (name: string) => plan.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1]
-      return { status: response.status, headers: plan.headers, header, mode: plan.mode, body: plan.mode === "none" ? Buffer.alloc(0) : yield* readAll(response.body) }
+      return { status: response.status, headers: plan.headers, header, mode: plan.mode, body: plan.mode === "none" ? Buffer.alloc(0) : yield* readBody(response.body) }
     })))
 }
 

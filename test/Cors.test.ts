@@ -10,6 +10,7 @@ import * as FileSystem from "../src/FileSystem.js"
 import * as HttpServer from "../src/HttpServer.js"
 import * as Listener from "../src/Listener.js"
 import * as ServerConfig from "../src/ServerConfig.js"
+import { asker } from "./support/memory.js"
 
 const tree = { srv: { "a.txt": "0123456789", dir: {} } }
 
@@ -23,13 +24,10 @@ const server = (options: Cors.Options = {}) =>
     )
     const context = yield* Layer.build(Layer.mergeAll(Listener.layerTest, handler, errors, AccessLog.layerSilent, ServerConfig.layer()))
     yield* Effect.forkScoped(Effect.provide(HttpServer.serve(), context))
-    const test = Context.get(context, Listener.ListenerTest)
+    const ask = asker(Context.get(context, Listener.ListenerTest))
     return (raw: string) =>
       Effect.gen(function*() {
-        const client = yield* test.connect
-        client.write(raw)
-        client.end()
-        const text = (yield* client.closed).toString("latin1")
+        const text = (yield* ask(raw)).toString("latin1")
         const head = text.slice(0, text.indexOf("\r\n\r\n"))
         return { status: Number(head.split(" ")[1]), head, fields: head.split("\r\n").slice(1).map((l) => l.slice(0, l.indexOf(":"))) }
       })

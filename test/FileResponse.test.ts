@@ -9,7 +9,7 @@ import * as HttpDate from "../src/HttpDate.js"
 import * as EntityTag from "../src/internal/EntityTag.js"
 import * as Request from "../src/Request.js"
 import * as RequestHandler from "../src/RequestHandler.js"
-import type * as Response from "../src/Response.js"
+import { readBody } from "./support/body.js"
 import { boundaryOf, parseByteranges } from "./support/multipart.js"
 import { wire } from "./support/wire.js"
 
@@ -30,38 +30,13 @@ const tree: FileSystem.TreeDirectory = {
 const errors = ErrorFormatter.make()
 const tagOf = (size: number) => EntityTag.format(EntityTag.fromStat({ size, mtimeMs: MTIME }))
 
-/** Reads any body the file handler gives, before the scope closes the file. */
-const read = (body: Response.Body): Effect.Effect<Buffer> => {
-  switch (body._tag) {
-    case "Empty":
-      return Effect.succeed(Buffer.alloc(0))
-    case "Bytes":
-      return Effect.succeed(Buffer.from(body.bytes))
-    case "File":
-      return Effect.gen(function*() {
-        const out = Buffer.alloc(body.length)
-        let at = 0
-        while (at < body.length) {
-          const n = yield* Effect.orDie(body.file.read(out.subarray(at), body.offset + at))
-          if (n === 0) break
-          at += n
-        }
-        return out.subarray(0, at)
-      })
-    case "Parts":
-      return Effect.map(Effect.forEach(body.parts, read), (bufs) => Buffer.concat(bufs))
-    case "Stream":
-      return Effect.die("no streams here")
-  }
-}
-
 /** What the client receives: status, framed headers, body bytes (none for HEAD). */
 const get = (path: string, fields: ReadonlyArray<readonly [string, string]> = [], command = "GET") =>
   Effect.scoped(Effect.gen(function*() {
     const handler = yield* FileHandler.make(FileSystem.makeTest(tree), errors, { directory: "/srv" })
     const response = yield* RequestHandler.dispatch(handler, errors, Request.make({ command, path, headers: Headers.fromFields(fields) }))
     const plan = wire(response, command)
-    const body = plan.mode === "none" ? Buffer.alloc(0) : yield* read(response.body)
+    const body = plan.mode === "none" ? Buffer.alloc(0) : yield* readBody(response.body)
     const header = (name: string) => plan.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1]
     return { status: response.status, headers: plan.headers, header, body }
   })).pipe(Effect.runSync)

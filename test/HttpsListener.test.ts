@@ -6,7 +6,6 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Https from "node:https"
 import * as Net from "node:net"
@@ -21,19 +20,13 @@ import * as HttpServer from "../src/HttpServer.js"
 import * as HttpsListener from "../src/HttpsListener.js"
 import * as Listener from "../src/Listener.js"
 import * as ServerConfig from "../src/ServerConfig.js"
+import * as TlsCerts from "./support/tls.js"
 
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-tls-"))
 const site = Path.join(dir, "site")
 const pem = (name: string) => Path.join(dir, name)
 
-/** A self-signed P-256 certificate for 127.0.0.1 with the given serial; the key encrypted when a password is given. */
-const certificate = (name: string, serial: string, password?: string) => {
-  ChildProcess.execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-days", "2", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1", "-set_serial", serial, "-keyout", pem(`${name}.key`), "-out", pem(`${name}.crt`),
-    ...(password === undefined ? ["-nodes"] : ["-passout", `pass:${password}`])
-  ], { stdio: "ignore" })
-}
+const certificate = (name: string, serial: string, password?: string) => TlsCerts.certificate(dir, name, serial, password)
 
 beforeAll(() => {
   Fs.mkdirSync(site)

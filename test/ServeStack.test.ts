@@ -13,6 +13,7 @@ import * as CliOptions from "../src/internal/CliOptions.js"
 import * as OptionTable from "../src/internal/OptionTable.js"
 import * as ServeStack from "../src/internal/ServeStack.js"
 import * as Listener from "../src/Listener.js"
+import { asker } from "./support/memory.js"
 
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-stack-"))
 // World-readable: as root, CGI scripts run as nobody.
@@ -33,14 +34,7 @@ const serve = (argv: ReadonlyArray<string>) =>
       Layer.provideMerge(Listener.layerTest)
     ))
     yield* Effect.forkScoped(Effect.provide(HttpServer.serve(), context))
-    const test = Context.get(context, Listener.ListenerTest)
-    return (raw: string) =>
-      Effect.gen(function*() {
-        const client = yield* test.connect
-        client.write(raw)
-        client.end()
-        return yield* client.closed
-      })
+    return asker(Context.get(context, Listener.ListenerTest))
   })
 
 const statusOf = (data: Buffer) => data.toString("latin1").split("\r\n")[0]

@@ -8,6 +8,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Cli from "./support/cliProcess.js"
 import { run } from "./support/command.js"
+import * as TlsCerts from "./support/tls.js"
 
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-cli-tls-"))
 // World-readable: as root, CGI scripts run as nobody.
@@ -16,12 +17,7 @@ const site = Path.join(dir, "site")
 const pem = (name: string) => Path.join(dir, name)
 const big = Buffer.alloc(10 * 1024 * 1024, 7)
 
-const certificate = (name: string, serial: string, password?: string) =>
-  ChildProcess.execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-days", "2", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1", "-set_serial", serial, "-keyout", pem(`${name}.key`), "-out", pem(`${name}.crt`),
-    ...(password === undefined ? ["-nodes"] : ["-passout", `pass:${password}`])
-  ], { stdio: "ignore" })
+const certificate = (name: string, serial: string, password?: string) => TlsCerts.certificate(dir, name, serial, password)
 
 beforeAll(() => {
   Cli.ensureBuilt()

@@ -243,29 +243,6 @@ const cliPlatform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTer
 
 const isFlagLike = (arg: string): boolean => arg.startsWith("-") && arg !== "-" && !/^-\d+$/.test(arg)
 
-/** Joins multi-word values (`-H NAME VALUE`) into one argument for @effect/cli; a short one is argparse's error. */
-const joinWords = (table: Table, argv: ReadonlyArray<string>): Array<string> | UsageError => {
-  const out: Array<string> = []
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    if (arg === "--") {
-      out.push(...argv.slice(i))
-      break
-    }
-    const entry = flags(table).find((f) => f.words !== undefined && (arg === `--${f.long}` || (f.short !== undefined && arg === `-${f.short}`)))
-    if (entry === undefined) {
-      out.push(arg)
-      continue
-    }
-    const n = entry.words!(argv.slice(i + 1))
-    const words = argv.slice(i + 1, i + 1 + n)
-    if (words.length < n || words.some(isFlagLike)) return usageError(`argument ${argName(entry)}: expected ${n} arguments`)
-    out.push(arg, words.join("\0"))
-    i += n
-  }
-  return out
-}
-
 /** Every name a value flag answers to (`-b`, `--bind`), with argparse's name for it. */
 const valueFlags = (table: Table): Map<string, string> => {
   const names = new Map<string, string>()
@@ -277,14 +254,27 @@ const valueFlags = (table: Table): Map<string, string> => {
   return names
 }
 
-// argparse accepts `-b127.0.0.1` for `-b 127.0.0.1`; @effect/cli does not.
-const splitAttachedValues = (argv: ReadonlyArray<string>, values: Map<string, string>): Array<string> => {
+/**
+ * The arguments as @effect/cli can take them: argparse's attached values split (`-b127.0.0.1` is
+ * `-b 127.0.0.1`), and multi-word values (`-H NAME VALUE`) joined into one argument; a value short
+ * of its words is argparse's error. Nothing after `--` is touched.
+ */
+const normalize = (table: Table, argv: ReadonlyArray<string>, values: Map<string, string>): Array<string> | UsageError => {
   const out: Array<string> = []
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === "--") {
       out.push(...argv.slice(i))
       break
+    }
+    const entry = flags(table).find((f) => f.words !== undefined && (arg === `--${f.long}` || (f.short !== undefined && arg === `-${f.short}`)))
+    if (entry !== undefined) {
+      const n = entry.words!(argv.slice(i + 1))
+      const words = argv.slice(i + 1, i + 1 + n)
+      if (words.length < n || words.some(isFlagLike)) return usageError(`argument ${argName(entry)}: expected ${n} arguments`)
+      out.push(arg, words.join("\0"))
+      i += n
+      continue
     }
     const flag = arg.slice(0, 2)
     if (arg.length > 2 && !arg.startsWith("--") && values.has(flag)) out.push(flag, arg.slice(2))
@@ -401,7 +391,7 @@ export const parse = <T extends Table>(
   check: (values: Values<T>) => string | undefined = () => undefined
 ): Effect.Effect<Invocation<Values<T>>, UsageError> => {
   const values = valueFlags(table)
-  const joined = joinWords(table, splitAttachedValues(argv, values))
+  const joined = normalize(table, argv, values)
   if (joined instanceof UsageError) return Effect.fail(joined)
   return Descriptor.parse(descriptor(table, prog), [prog, ...joined], cliConfig).pipe(
     Effect.provide(cliPlatform),
