@@ -8,9 +8,11 @@ import * as Layer from "effect/Layer"
 import * as AccessLog from "../AccessLog.js"
 import * as CgiHandler from "../CgiHandler.js"
 import * as Cors from "../Cors.js"
+import * as DirectoryListing from "../DirectoryListing.js"
 import * as ErrorFormatter from "../ErrorFormatter.js"
 import * as FileHandler from "../FileHandler.js"
 import * as FileSystem from "../FileSystem.js"
+import * as HiddenFiles from "../HiddenFiles.js"
 import * as HttpsListener from "../HttpsListener.js"
 import * as Listener from "../Listener.js"
 import type * as RequestHandler from "../RequestHandler.js"
@@ -29,17 +31,32 @@ export const config = (options: CliOptions.ServeOptions): Layer.Layer<ServerConf
 
 type Handler<E, R> = Layer.Layer<RequestHandler.RequestHandler, E, R>
 
+/** The listing format `--listing` picks, leaving out dotfiles with `--hide-dotfiles`. */
+export const listing = (options: CliOptions.ServeOptions) => {
+  const hideDotfiles = options.hideDotfiles
+  switch (options.listing) {
+    case "off":
+      return DirectoryListing.layerOff
+    case "rich":
+      return DirectoryListing.layerRich({ hideDotfiles })
+    case "cpython":
+      return DirectoryListing.layerCpython({ hideDotfiles })
+  }
+}
+
 /**
- * The handler layers, innermost first: files; `-H` around them (so CGI output and errors get none);
- * CGI around that; CORS outermost (every response, preflights answered before anything else).
+ * The handler layers, innermost first: files (with their listing format); `-H` around them (so CGI
+ * output and errors get none); CGI around that; hidden dotfiles refused before any of them; CORS
+ * outermost (every response, preflights answered before anything else).
  */
 export const handler = (options: CliOptions.ServeOptions) => {
   const files = FileHandler.layer({
     directory: options.directory,
     followSymlinks: options.followSymlinks,
     precompressed: options.precompressed,
-    compress: options.compress
-  })
+    compress: options.compress,
+    spa: options.spa
+  }).pipe(Layer.provide(listing(options)))
   const headers = <E, R>(inner: Handler<E, R>) =>
     options.header.length === 0 ? inner : ResponseHeaders.layer(options.header).pipe(Layer.provide(inner))
   const cgi = <E, R>(inner: Handler<E, R>) =>
@@ -52,7 +69,9 @@ export const handler = (options: CliOptions.ServeOptions) => {
       : inner
   const cors = <E, R>(inner: Handler<E, R>) =>
     options.cors ? Cors.layer({ methods: options.cgi ? ["GET", "HEAD", "POST"] : ["GET", "HEAD"] }).pipe(Layer.provide(inner)) : inner
-  return cors(cgi(headers(files)))
+  const hidden = <E, R>(inner: Handler<E, R>) =>
+    options.hideDotfiles ? HiddenFiles.layer.pipe(Layer.provide(inner)) : inner
+  return cors(hidden(cgi(headers(files))))
 }
 
 /** The error pages: CPython's, with the CORS headers when `--cors` (the connection's own 400s included). */
