@@ -13,6 +13,19 @@ export interface Weighted {
 /** A weight: `0` to `1`, at most three decimals (RFC 9110 §12.4.2). */
 const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/
 
+/** A member's weight from its parameters: `q` (the last one), 1 without one, undefined when malformed. */
+const weight = (params: ReadonlyArray<string>): number | undefined => {
+  let q = 1
+  for (const param of params) {
+    const eq = param.indexOf("=")
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== "q") continue
+    const text = param.slice(eq + 1).trim()
+    if (!QVALUE.test(text)) return undefined
+    q = Number(text)
+  }
+  return q
+}
+
 /**
  * The members of a weighted list (`name;q=0.5, other`), names lower-cased; a member without `q`
  * weighs 1, and a member with a malformed weight or name is left out.
@@ -22,16 +35,8 @@ export const parseWeighted = (value: string): ReadonlyArray<Weighted> => {
   for (const member of value.split(",")) {
     const [name, ...params] = member.split(";").map((s) => s.trim())
     if (name === "" || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) continue
-    let q = 1
-    let valid = true
-    for (const param of params) {
-      const eq = param.indexOf("=")
-      if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== "q") continue
-      const weight = param.slice(eq + 1).trim()
-      if (!QVALUE.test(weight)) valid = false
-      else q = Number(weight)
-    }
-    if (valid) out.push({ name: name.toLowerCase(), q })
+    const q = weight(params)
+    if (q !== undefined) out.push({ name: name.toLowerCase(), q })
   }
   return out
 }
@@ -98,16 +103,8 @@ export const parseMediaRanges = (value: string): ReadonlyArray<MediaRange> => {
     const type = range.slice(0, slash).toLowerCase()
     const subtype = range.slice(slash + 1).toLowerCase()
     if (slash < 0 || !TOKEN.test(type) || !TOKEN.test(subtype) || (type === "*" && subtype !== "*")) continue
-    let q = 1
-    let valid = true
-    for (const param of params) {
-      const eq = param.indexOf("=")
-      if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== "q") continue
-      const weight = param.slice(eq + 1).trim()
-      if (!QVALUE.test(weight)) valid = false
-      else q = Number(weight)
-    }
-    if (valid) out.push({ type, subtype, q })
+    const q = weight(params)
+    if (q !== undefined) out.push({ type, subtype, q })
   }
   return out
 }
