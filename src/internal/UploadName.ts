@@ -96,7 +96,8 @@ const count = (s: string, c: string): number => {
  * or `..` components (400: a read would normalise them, an upload names its target exactly).
  */
 export const fromTarget = (target: string, options: Options = {}): Target | Refused => {
-  const { path } = Url.split(target)
+  // A leading `//` run is one `/` (as `Request.path` has it already), not an authority.
+  const { path } = Url.split(target.replace(/^\/\/+/, "/"))
   if (!path.startsWith("/")) return refused("NotAPath", "Upload targets are paths")
   const decoded = PyText.unquote(path)
   if (decoded.badSurrogate || decoded.text.includes("\0")) return refused("Undecodable", NOT_FOUND)
