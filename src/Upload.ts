@@ -85,14 +85,16 @@ const put = (settings: Settings) => (request: Request.Request) =>
     const path = PathTranslation.join(directory, PyText.fsEncode(name)!)
     const existing = yield* UploadTarget.existing(settings.root, path)
     if (existing === "Exists" && !settings.overwrite) return yield* fail("Exists")
+    const body = UploadBody.reader(request, settings.limits)
     yield* Effect.scoped(Effect.gen(function*() {
       const temp = yield* UploadFile.create(directory)
-      const read = UploadBody.reader(request, settings.limits)
-      while (true) {
-        const chunk = yield* read
-        if (chunk === undefined) break
-        yield* temp.write(chunk)
-      }
+      yield* body.guard(Effect.gen(function*() {
+        while (true) {
+          const chunk = yield* body.read
+          if (chunk === undefined) break
+          yield* temp.write(chunk)
+        }
+      }))
       yield* temp.close
       yield* settings.overwrite ? UploadFile.replace(temp, path) : UploadFile.placeNew(temp, path)
     }))
@@ -125,13 +127,14 @@ const postForm = (settings: Settings, contentType: string) => (request: Request.
     yield* UploadBody.checkDeclared(request, settings.limits)
     const { segments } = yield* target(request, settings.names)
     const directory = yield* UploadTarget.directory(settings.root, segments)
+    const body = UploadBody.reader(request, settings.limits)
     const names = yield* Effect.scoped(Effect.gen(function*() {
-      const files = yield* UploadForm.receive(UploadBody.reader(request, settings.limits), contentType, {
+      const files = yield* body.guard(UploadForm.receive(body.read, contentType, {
         root: settings.root,
         directory,
         names: settings.names,
         overwrite: settings.overwrite
-      })
+      }))
       yield* placeAll(files, settings.overwrite)
       return files.map((file) => file.name)
     }))

@@ -25,22 +25,43 @@ export const checkDeclared = (request: Request.Request, limits: Limits): Effect.
     ? Effect.fail(tooLarge(limits))
     : Effect.void
 
-/**
- * The body's chunks, one per evaluation, then undefined: `TooLarge` past the limit, `Timeout` after
- * the idle limit without a chunk, `BadBody` for broken chunked framing or a client gone away.
- */
-export const reader = (
-  request: Request.Request,
-  limits: Limits
-): Effect.Effect<Uint8Array | undefined, UploadFailure.UploadFailure> => {
+/** A body's reader, and the guard that ends whatever reads it when the client stalls. */
+export interface Reader {
+  /**
+   * The next chunk, then undefined: `TooLarge` past the limit, `BadBody` for broken chunked framing
+   * or a client gone away.
+   */
+  readonly read: Effect.Effect<Uint8Array | undefined, UploadFailure.UploadFailure>
+  /**
+   * Runs `effect` (which reads the body) and fails it with `Timeout` when no read has completed for
+   * a whole idle period: one timer per upload, checked after each period, instead of one per read
+   * (which cost a third of an upload's speed). A stall therefore ends after one to two periods.
+   */
+  readonly guard: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | UploadFailure.UploadFailure, R>
+}
+
+/** The reader of a request's body. */
+export const reader = (request: Request.Request, limits: Limits): Reader => {
   let total = 0
-  const read = Effect.mapError(request.body.read, () => new UploadFailure.UploadFailure({ reason: "BadBody" }))
-  const timed = Duration.isFinite(limits.idle)
-    ? Effect.timeoutFail(read, { duration: limits.idle, onTimeout: () => new UploadFailure.UploadFailure({ reason: "Timeout" }) })
-    : read
-  return Effect.flatMap(timed, (chunk) => {
-    if (chunk === undefined) return Effect.succeed(undefined)
-    total += chunk.length
-    return total > limits.maxSize ? Effect.fail(tooLarge(limits)) : Effect.succeed(chunk)
+  let reads = 0
+  const read = Effect.flatMap(
+    Effect.mapError(request.body.read, () => new UploadFailure.UploadFailure({ reason: "BadBody" })),
+    (chunk) => {
+      reads++
+      if (chunk === undefined) return Effect.succeed(undefined)
+      total += chunk.length
+      return total > limits.maxSize ? Effect.fail(tooLarge(limits)) : Effect.succeed(chunk)
+    }
+  )
+  const watchdog: Effect.Effect<never, UploadFailure.UploadFailure> = Effect.suspend(() => {
+    const seen = reads
+    return Effect.flatMap(
+      Effect.sleep(limits.idle),
+      () => reads === seen ? Effect.fail(new UploadFailure.UploadFailure({ reason: "Timeout" })) : watchdog
+    )
   })
+  return {
+    read,
+    guard: (effect) => Duration.isFinite(limits.idle) ? Effect.raceFirst(effect, watchdog) : effect
+  }
 }
