@@ -258,6 +258,47 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
+// Upload (E7): a 100 MiB PUT to `--upload`, against `cp` of the same file on the same disk, rounds interleaved.
+const uploadBench = async () => {
+  const size = 100 * 1024 * 1024
+  const work = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-bench-up-"))
+  const source = Path.join(work, "source.bin")
+  Fs.writeFileSync(source, bytes(size, 7))
+  const served = Path.join(work, "root")
+  Fs.mkdirSync(served)
+  const server = { name: "effect-httpd --upload", argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", served, "--upload"] }
+  Fs.writeFileSync(Path.join(served, "1k.txt"), "x")
+  const child = await start(server)
+  const put = (name) =>
+    new Promise((resolve, reject) => {
+      const socket = Net.connect({ host, port }, () => {
+        socket.write(`PUT /${name} HTTP/1.0\r\nContent-Length: ${size}\r\n\r\n`)
+        Fs.createReadStream(source, { highWaterMark: 256 * 1024 }).pipe(socket, { end: false })
+      })
+      let answer = ""
+      socket.setEncoding("latin1")
+      socket.on("data", (c) => (answer += c))
+      socket.on("close", () => (answer.startsWith("HTTP/1.0 201") ? resolve() : reject(new Error(`upload: ${answer.slice(0, 60)}`))))
+      socket.on("error", reject)
+    })
+  const timed = async (run) => {
+    const t0 = process.hrtime.bigint()
+    await run()
+    return size / 1048576 / (Number(process.hrtime.bigint() - t0) / 1e9)
+  }
+  const up = []
+  const cp = []
+  for (let round = 1; round <= rounds; round++) {
+    up.push(await timed(() => put(`up-${round}.bin`)))
+    cp.push(await timed(() => Promise.resolve(execFileSync("cp", [source, Path.join(work, `cp-${round}.bin`)]))))
+    for (const f of [Path.join(served, `up-${round}.bin`), Path.join(work, `cp-${round}.bin`)]) Fs.rmSync(f)
+  }
+  await stop(child)
+  Fs.rmSync(work, { recursive: true, force: true })
+  return { up: median(up), cp: median(cp) }
+}
+const upload = process.env.BENCH_TESTS === undefined || wanted.includes("upload_100m") ? await uploadBench() : undefined
+
 // Start-up: launch to first 200, median of 10.
 const startups = []
 for (let i = 0; i < 10; i++) {
@@ -312,6 +353,10 @@ console.log("ratios of effect-httpd (targets from the performance issues; MiB/s 
 for (const [what, value, target] of targets) {
   if (!Number.isFinite(value)) continue
   console.log(`  ${what.padEnd(36)} ${value.toFixed(2).padStart(6)}x  (target >= ${target}x)  ${value >= target ? "met" : "NOT met"}`)
+}
+if (upload !== undefined) {
+  const r = upload.up / upload.cp
+  console.log(`  ${"100 MiB PUT --upload vs cp".padEnd(36)} ${r.toFixed(2).padStart(6)}x  (target >= 0.5x)  ${r >= 0.5 ? "met" : "NOT met"}  (upload ${upload.up.toFixed(0)} MB/s, cp ${upload.cp.toFixed(0)} MB/s)`)
 }
 const rss = peaks.get("effect-httpd") / 1024
 console.log(`  ${"peak RSS".padEnd(36)} ${rss.toFixed(1).padStart(6)} MB (target <= 80 MB)  ${rss <= 80 ? "met" : "NOT met"}`)

@@ -84,6 +84,8 @@ class Connection implements Handle {
   private bodyQueue: Array<Uint8Array> = []
   private bodyQueued = 0
   private bodyWaiter: ((chunk: Effect.Effect<Uint8Array | undefined, Request.RequestBodyError>) => void) | undefined
+  /** Why the body stopped before its end: every read after the queued chunks fails with it, not only the one waiting then. */
+  private bodyFailure: "Aborted" | "Malformed" | undefined
   private discarding = false
   private discarded = 0
   private drainWaiter: (() => void) | undefined
@@ -267,6 +269,7 @@ class Connection implements Handle {
     this.closeAfter = head.closeConnection
     if (head.framing._tag !== "None") {
       this.body = new BodyDecoder(head.framing)
+      this.bodyFailure = undefined
       this.bodyQueue = []
       this.bodyQueued = 0
       this.discarding = false
@@ -346,13 +349,16 @@ class Connection implements Handle {
       waiter(Effect.succeed(chunk))
     } else if (this.body === undefined || this.body.done) {
       this.bodyWaiter = undefined
-      waiter(Effect.succeed(undefined))
+      const failure = this.bodyFailure
+      waiter(failure === undefined ? Effect.succeed(undefined) : Effect.fail(new Request.RequestBodyError({ reason: failure })))
     } else {
       this.resume()
     }
   }
 
   private failBodyReader(reason: "Aborted" | "Malformed"): void {
+    // A body cut short stays cut short: a handler that reads again later must not see a clean end.
+    if (this.body !== undefined && !this.body.done) this.bodyFailure = reason
     const waiter = this.bodyWaiter
     this.bodyWaiter = undefined
     waiter?.(Effect.fail(new Request.RequestBodyError({ reason })))

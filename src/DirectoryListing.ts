@@ -107,6 +107,11 @@ export interface Options {
   readonly hideDotfiles?: boolean | undefined
   /** Answer a client whose `Accept` prefers `application/json` with the JSON listing (CONTRACT D12); on unless `false`. */
   readonly json?: boolean | undefined
+  /**
+   * The server takes uploads (`--upload`): the temporary files of uploads in progress are left out,
+   * and the rich page shows a form that uploads files into the directory.
+   */
+  readonly upload?: boolean | undefined
 }
 
 /** The options of CPython's page. */
@@ -115,11 +120,8 @@ export interface CpythonOptions extends Options {
   readonly encoding?: string | undefined
 }
 
-/** The options of the rich page. */
-export interface RichOptions extends Options {
-  /** Show a form that uploads files into the directory (for a server that takes uploads). */
-  readonly upload?: boolean | undefined
-}
+/** The options of the rich page: those of every format. */
+export type RichOptions = Options
 
 /**
  * CPython's page (`text/html; charset=utf-8`), or the JSON listing for a client that prefers it, or

@@ -81,3 +81,6 @@ export * as ResponseWriter from "./ResponseWriter.js"
 
 /** Server-wide settings: `protocol_version`, `server_version`, `sys_version`, parsing limits, timeouts. */
 export * as ServerConfig from "./ServerConfig.js"
+
+/** Uploads around a handler (E7): PUT and `multipart/form-data` POST written into the directory. */
+export * as Upload from "./Upload.js"

@@ -58,7 +58,8 @@ describe("the option table: parsing", () => {
     const d = values([])
     assert.deepStrictEqual(d, {
       bind: undefined, directory: undefined, protocol: "HTTP/1.0", followSymlinks: false, cgi: false,
-      precompressed: false, compress: false, listing: "cpython", hideDotfiles: false, spa: undefined, tlsCert: undefined, tlsKey: undefined, tlsPasswordFile: undefined, header: [], cors: false,
+      precompressed: false, compress: false, listing: "cpython", hideDotfiles: false, spa: undefined, tlsCert: undefined, tlsKey: undefined,
+      tlsPasswordFile: undefined, header: [], cors: false, upload: false, uploadOverwrite: false, uploadMaxSize: 1073741824,
       headerTimeout: 30, keepAliveTimeout: 15, cgiTimeout: 60, shutdownGrace: 5, port: 8000
     })
     const v = values(["0", "-b127.0.0.1", "-d", "site", "--protocol", "HTTP/1.1", "--cgi", "--header-timeout", "2.5", "--compress"])
@@ -106,12 +107,13 @@ describe("the option table: parsing", () => {
       HTTPD_CGI: "yes", HTTPD_PRECOMPRESSED: "1", HTTPD_COMPRESS: "on", HTTPD_HEADER_TIMEOUT: "30 seconds",
       HTTPD_KEEP_ALIVE_TIMEOUT: "500 millis", HTTPD_CGI_TIMEOUT: "2", HTTPD_SHUTDOWN_GRACE: "1 minute", HTTPD_TLS_CERT: "c.pem",
       HTTPD_TLS_KEY: "k.pem", HTTPD_TLS_PASSWORD_FILE: "p.txt", HTTPD_CORS: "true", HTTPD_HEADER: "X-Not: read",
-      HTTPD_LISTING: "rich", HTTPD_HIDE_DOTFILES: "true", HTTPD_SPA: "app/shell.html"
+      HTTPD_LISTING: "rich", HTTPD_HIDE_DOTFILES: "true", HTTPD_SPA: "app/shell.html",
+      HTTPD_UPLOAD: "true", HTTPD_UPLOAD_OVERWRITE: "true", HTTPD_UPLOAD_MAX_SIZE: "64K"
     }
     assert.deepStrictEqual(values([], env), {
       port: 9001, bind: "::1", directory: "/srv", protocol: "HTTP/1.1", followSymlinks: true, cgi: true, precompressed: true,
       compress: true, listing: "rich", hideDotfiles: true, spa: "app/shell.html", tlsCert: "c.pem", tlsKey: "k.pem",
-      tlsPasswordFile: "p.txt", header: [], cors: true, headerTimeout: 30,
+      tlsPasswordFile: "p.txt", header: [], cors: true, upload: true, uploadOverwrite: true, uploadMaxSize: 65536, headerTimeout: 30,
       keepAliveTimeout: 0.5, cgiTimeout: 2, shutdownGrace: 60
     })
     const v = values(["8080", "-p", "HTTP/1.0", "--keep-alive-timeout", "3"], env)

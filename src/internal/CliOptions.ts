@@ -5,6 +5,7 @@
  */
 import * as ResponseHeaders from "../ResponseHeaders.js"
 import type * as Response from "../Response.js"
+import * as Bytes from "./Bytes.js"
 import * as OptionTable from "./OptionTable.js"
 import * as Seconds from "./Seconds.js"
 
@@ -91,6 +92,18 @@ const seconds = (long: string, what: string, fallback: number, doc: string): Opt
   parse: parseSeconds,
   parseEnv: parseSecondsEnv
 })
+
+/** `--upload-max-size BYTES` (E7): bytes, or with a K, M or G suffix. */
+const uploadMaxSize: OptionTable.Flag<number> = {
+  _tag: "Flag",
+  long: "upload-max-size",
+  metavar: "BYTES",
+  help: "largest upload body in bytes, or with K, M or G (default: 1G)",
+  doc: "largest request body an upload may have, in bytes or with a `K`, `M` or `G` suffix (powers of 1024); larger is a 413",
+  docDefault: "`1G` (1073741824)",
+  default: 1024 * 1024 * 1024,
+  parse: (text) => invalidIfText(Bytes.parse(text))
+}
 
 /** Every option, in the order `--help` lists them. */
 export const table = {
@@ -207,6 +220,17 @@ export const table = {
     "let any origin read every response; answer CORS preflights",
     "`Access-Control-Allow-Origin: *` on every response, preflight `OPTIONS` answered (see [CORS](#cors))"
   ),
+  upload: switchEntry(
+    "upload",
+    "accept uploads: PUT writes a file, a multipart/form-data POST writes files into a directory",
+    "PUT writes its body to a file, a `multipart/form-data` POST writes its files into a directory (see [Uploads](#uploads))"
+  ),
+  uploadOverwrite: switchEntry(
+    "upload-overwrite",
+    "let uploads replace existing files (default: 409 Conflict)",
+    "let uploads replace existing files (a PUT then gets 204); without it an existing name is a 409"
+  ),
+  uploadMaxSize,
   headerTimeout: seconds(
     "header-timeout",
     "seconds a request head may take to arrive",
@@ -232,6 +256,7 @@ export const check = (options: ServeOptions): string | undefined => {
   if (options.tlsCert === undefined && options.tlsPasswordFile !== undefined) {
     return "--tls-password-file requires --tls-cert to be set"
   }
+  if (options.uploadOverwrite && !options.upload) return "--upload-overwrite requires --upload to be set"
   return undefined
 }
 

@@ -14,6 +14,7 @@ import * as DirectoryEntries from "./DirectoryEntries.js"
 import * as EntryDetails from "./EntryDetails.js"
 import * as JsonListing from "./JsonListing.js"
 import type * as ListingEntry from "./ListingEntry.js"
+import * as UploadName from "./UploadName.js"
 
 /** A format's page: from the names alone (CPython's), or from the names and their details (rich). */
 export type Page =
@@ -37,6 +38,8 @@ export interface Options {
   readonly hideDotfiles?: boolean | undefined
   /** Answer a client that prefers `application/json` with the JSON listing (CONTRACT D12); on unless `false`. */
   readonly json?: boolean | undefined
+  /** Leave out the temporary files of uploads in progress (`--upload`). */
+  readonly upload?: boolean | undefined
 }
 
 /** How many bytes of listing pages are kept, over all kept directories and variants. */
@@ -57,7 +60,8 @@ interface Kept {
   readonly bytes: Uint8Array
 }
 
-const visible = (hide: boolean | undefined) => (name: string): boolean => !hide || !name.startsWith(".")
+const visible = (options: Options) => (name: string): boolean =>
+  !(options.hideDotfiles && name.startsWith(".")) && !(options.upload && UploadName.isTemporary(name))
 
 /** The rows of a page: visible entries, with their details when it shows them (vanished entries left out). */
 const rowsOf = (
@@ -87,7 +91,7 @@ export const make = (
   const entries = DirectoryEntries.make(fs)
   const details = EntryDetails.make(fs)
   const pages = Cache.bounded<Kept>({ maxEntries: PAGE_ENTRIES, maxBytes: PAGE_BYTES })
-  const show = visible(options.hideDotfiles)
+  const show = visible(options)
   const vary: ReadonlyArray<Response.Header> = options.json === false ? [] : [["Vary", "Accept"]]
   const response = (page: Page, bytes: Uint8Array): Response.Response => ({
     status: 200,

@@ -18,6 +18,7 @@ import * as Listener from "../Listener.js"
 import type * as RequestHandler from "../RequestHandler.js"
 import * as ResponseHeaders from "../ResponseHeaders.js"
 import * as ServerConfig from "../ServerConfig.js"
+import * as Upload from "../Upload.js"
 import type * as CliOptions from "./CliOptions.js"
 
 /** The server's settings from the options (`protocol_version` and the contract's timeouts). */
@@ -31,23 +32,28 @@ export const config = (options: CliOptions.ServeOptions): Layer.Layer<ServerConf
 
 type Handler<E, R> = Layer.Layer<RequestHandler.RequestHandler, E, R>
 
-/** The listing format `--listing` picks, leaving out dotfiles with `--hide-dotfiles`. */
+/** The listing format `--listing` picks, leaving out dotfiles with `--hide-dotfiles`, with the upload form for `--upload`. */
 export const listing = (options: CliOptions.ServeOptions) => {
   const hideDotfiles = options.hideDotfiles
   switch (options.listing) {
     case "off":
       return DirectoryListing.layerOff
     case "rich":
-      return DirectoryListing.layerRich({ hideDotfiles })
+      return DirectoryListing.layerRich({ hideDotfiles, upload: options.upload })
     case "cpython":
-      return DirectoryListing.layerCpython({ hideDotfiles })
+      return DirectoryListing.layerCpython({ hideDotfiles, upload: options.upload })
   }
 }
 
+/** The methods a CORS preflight allows: GET and HEAD, POST for CGI scripts, PUT and POST for uploads. */
+export const corsMethods = (options: CliOptions.ServeOptions): ReadonlyArray<string> =>
+  options.upload ? ["GET", "HEAD", "PUT", "POST"] : options.cgi ? ["GET", "HEAD", "POST"] : ["GET", "HEAD"]
+
 /**
  * The handler layers, innermost first: files (with their listing format); `-H` around them (so CGI
- * output and errors get none); CGI around that; hidden dotfiles refused before any of them; CORS
- * outermost (every response, preflights answered before anything else).
+ * output, uploads and errors get none); uploads around that; CGI around those (its scripts keep
+ * their POSTs); hidden dotfiles refused before any of them; CORS outermost (every response,
+ * preflights answered before anything else).
  */
 export const handler = (options: CliOptions.ServeOptions) => {
   const files = FileHandler.layer({
@@ -67,11 +73,20 @@ export const handler = (options: CliOptions.ServeOptions) => {
         timeout: Duration.seconds(options.cgiTimeout)
       }).pipe(Layer.provide(inner))
       : inner
-  const cors = <E, R>(inner: Handler<E, R>) =>
-    options.cors ? Cors.layer({ methods: options.cgi ? ["GET", "HEAD", "POST"] : ["GET", "HEAD"] }).pipe(Layer.provide(inner)) : inner
+  const upload = <E, R>(inner: Handler<E, R>) =>
+    options.upload
+      ? Upload.layer({
+        directory: options.directory,
+        followSymlinks: options.followSymlinks,
+        overwrite: options.uploadOverwrite,
+        maxSize: options.uploadMaxSize,
+        hideDotfiles: options.hideDotfiles
+      }).pipe(Layer.provide(inner))
+      : inner
+  const cors = <E, R>(inner: Handler<E, R>) => options.cors ? Cors.layer({ methods: corsMethods(options) }).pipe(Layer.provide(inner)) : inner
   const hidden = <E, R>(inner: Handler<E, R>) =>
     options.hideDotfiles ? HiddenFiles.layer.pipe(Layer.provide(inner)) : inner
-  return cors(hidden(cgi(headers(files))))
+  return cors(hidden(cgi(upload(headers(files)))))
 }
 
 /** The error pages: CPython's, with the CORS headers when `--cors` (the connection's own 400s included). */
