@@ -6,6 +6,7 @@
 import * as ResponseHeaders from "../ResponseHeaders.js"
 import type * as Response from "../Response.js"
 import * as OptionTable from "./OptionTable.js"
+import type * as PasswordCheck from "./PasswordCheck.js"
 import * as Seconds from "./Seconds.js"
 
 /** argparse's `type=int` for the port, with CPython's range check. */
@@ -35,6 +36,17 @@ const parseHeader = (text: string): OptionTable.Parsed<ReadonlyArray<Response.He
   if (header === undefined) return new OptionTable.Invalid(`expected NAME VALUE or 'NAME: VALUE', got '${text}'`)
   const invalid = ResponseHeaders.check(header[0], header[1])
   return invalid === undefined ? [header] : new OptionTable.Invalid(invalid.message)
+}
+
+/**
+ * One `--auth USER:PASSWORD`, split at the first colon (the password may hold colons, as in Basic
+ * credentials). Errors never repeat the text: it holds a password.
+ */
+const parseAuth = (text: string): OptionTable.Parsed<ReadonlyArray<PasswordCheck.User>> => {
+  const colon = text.indexOf(":")
+  if (colon < 0) return new OptionTable.Invalid("expected USER:PASSWORD (no colon given)")
+  if (colon === 0) return new OptionTable.Invalid("expected USER:PASSWORD (the user name is empty)")
+  return [{ user: text.slice(0, colon), password: text.slice(colon + 1) }]
 }
 
 /** A file name option (`--tls-cert PATH`). */
@@ -72,6 +84,32 @@ const seconds = (long: string, what: string, fallback: number, doc: string): Opt
   parse: parseSeconds,
   parseEnv: parseSecondsEnv
 })
+
+/** `--auth`. */
+const auth: OptionTable.Flag<ReadonlyArray<PasswordCheck.User>> = {
+  _tag: "Flag",
+  long: "auth",
+  metavar: "USER:PASSWORD",
+  help: "require HTTP Basic authentication as this user; repeatable (the password is hidden from ps)",
+  doc: "every request needs this user's HTTP Basic credentials; repeatable (see [Authentication](#authentication))",
+  docDefault: "",
+  default: [],
+  parse: parseAuth,
+  repeatable: true,
+  commandLineOnly: true
+}
+
+/** `--auth-file`. */
+const authFile: OptionTable.Flag<string | undefined> = {
+  _tag: "Flag",
+  long: "auth-file",
+  metavar: "FILE",
+  help: "require HTTP Basic authentication as a user of this htpasswd file (bcrypt or {SHA})",
+  doc: "every request needs the credentials of a user of this htpasswd file (bcrypt `$2y$`/`$2b$`/`$2a$` or `{SHA}` lines)",
+  docDefault: "",
+  default: undefined,
+  parse: optionalText
+}
 
 /** Every option, in the order `--help` lists them. */
 export const table = {
@@ -162,6 +200,8 @@ export const table = {
     "let any origin read every response; answer CORS preflights",
     "`Access-Control-Allow-Origin: *` on every response, preflight `OPTIONS` answered (see [CORS](#cors))"
   ),
+  auth,
+  authFile,
   headerTimeout: seconds(
     "header-timeout",
     "seconds a request head may take to arrive",

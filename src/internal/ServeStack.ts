@@ -6,6 +6,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as AccessLog from "../AccessLog.js"
+import * as BasicAuth from "../BasicAuth.js"
 import * as CgiHandler from "../CgiHandler.js"
 import * as Cors from "../Cors.js"
 import * as ErrorFormatter from "../ErrorFormatter.js"
@@ -31,7 +32,8 @@ type Handler<E, R> = Layer.Layer<RequestHandler.RequestHandler, E, R>
 
 /**
  * The handler layers, innermost first: files; `-H` around them (so CGI output and errors get none);
- * CGI around that; CORS outermost (every response, preflights answered before anything else).
+ * CGI around that; authentication around everything but CORS, which is outermost (every response,
+ * preflights answered before anything else: a preflight carries no credentials).
  */
 export const handler = (options: CliOptions.ServeOptions) => {
   const files = FileHandler.layer({
@@ -52,7 +54,11 @@ export const handler = (options: CliOptions.ServeOptions) => {
       : inner
   const cors = <E, R>(inner: Handler<E, R>) =>
     options.cors ? Cors.layer({ methods: options.cgi ? ["GET", "HEAD", "POST"] : ["GET", "HEAD"] }).pipe(Layer.provide(inner)) : inner
-  return cors(cgi(headers(files)))
+  const auth = <E, R>(inner: Handler<E, R>) =>
+    options.auth.length === 0 && options.authFile === undefined
+      ? inner
+      : BasicAuth.layer({ users: options.auth, htpasswdFile: options.authFile }).pipe(Layer.provide(inner))
+  return cors(auth(cgi(headers(files))))
 }
 
 /** The error pages: CPython's, with the CORS headers when `--cors` (the connection's own 400s included). */
