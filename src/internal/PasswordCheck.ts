@@ -31,6 +31,8 @@ export interface Options {
   readonly cacheSize?: number | undefined
   /** How many bcrypt checks may wait for their turn; more get `Busy` (default 64). */
   readonly maxPending?: number | undefined
+  /** Checks a password against a bcrypt hash: bcryptjs's by default; a native or worker-thread one may replace it. */
+  readonly bcrypt?: ((hash: string, password: string) => Effect.Effect<boolean>) | undefined
 }
 
 /** A password as it is kept: an HMAC of a plain password, or an htpasswd hash. */
@@ -81,17 +83,19 @@ export const make = (
     const dummy = dummySecret(entries)
     const remembered = Cache.bounded<string>({ maxEntries: options.cacheSize ?? 1024 })
     const maxPending = options.maxPending ?? 64
+    const compare = options.bcrypt ?? Htpasswd.checkBcrypt
     // One bcrypt check at a time: the work is on this thread either way, and queued checks would
     // otherwise all run their slices in the same turn of the event loop.
     const turn = yield* Effect.makeSemaphore(1)
     let pending = 0
 
-    const bcryptCheck = (hash: string, known: boolean, { password, user }: BasicCredentials.Credentials) => {
+    // Suspended: the queue is counted when the check runs, not when the effect is built.
+    const bcryptCheck = (hash: string, known: boolean, { password, user }: BasicCredentials.Credentials) => Effect.suspend(() => {
       const cacheKey = hmac(JSON.stringify([user, password])).toString("base64")
       if (known && remembered.get(cacheKey) === user) return Effect.succeed(accepted(user))
       if (pending >= maxPending) return Effect.succeed(busy)
       pending++
-      return turn.withPermits(1)(Effect.uninterruptible(Htpasswd.checkBcrypt(hash, password))).pipe(
+      return turn.withPermits(1)(Effect.uninterruptible(compare(hash, password))).pipe(
         Effect.map((ok) => {
           if (!(ok && known)) return denied
           remembered.set(cacheKey, user)
@@ -99,7 +103,7 @@ export const make = (
         }),
         Effect.ensuring(Effect.sync(() => pending--))
       )
-    }
+    })
 
     const check = (credentials: BasicCredentials.Credentials): Effect.Effect<Outcome> => {
       const secret = secrets.get(credentials.user)
