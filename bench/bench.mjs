@@ -72,7 +72,10 @@ const allTests = [
   { name: "mid_c64", path: "/100k.bin", conns: 64 },
   { name: "big_c8", path: "/10m.bin", conns: 8 },
   { name: "index_c64", path: "/sub/", conns: 64 },
-  { name: "list_c8", path: "/dir1000/", conns: 8 }
+  { name: "list_c8", path: "/dir1000/", conns: 8 },
+  // The same directory as JSON (D12) and as the rich page (E5), each kept like CPython's page.
+  { name: "list_json_c8", path: "/dir1000/", conns: 8, headers: () => ["Accept: application/json"], only: ["effect-httpd"] },
+  { name: "list_rich_c8", path: "/dir1000/?sort=size&order=desc", conns: 8, only: ["effect-httpd --listing rich"] }
 ]
 // A self-signed certificate for the HTTPS tests (skipped without openssl).
 const tlsMaterial = has("openssl")
@@ -101,6 +104,11 @@ const servers = [
     only: true
   }
 ]
+servers.push({
+  name: "effect-httpd --listing rich",
+  argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--listing", "rich"],
+  only: true
+})
 if (tlsMaterial !== undefined) {
   servers.push(
     {
@@ -266,7 +274,7 @@ for (const test of tests) {
   for (const server of servers.filter((s) => runs(s, test))) {
     const f = (field, digits) => med(server.name, test.name, field).toFixed(digits)
     console.log(
-      `${test.name.padEnd(13)} ${server.name.padEnd(24)} ${f("rps", 0).padStart(8)} ${f("mibs", 1).padStart(9)} ${
+      `${test.name.padEnd(13)} ${server.name.padEnd(28)} ${f("rps", 0).padStart(8)} ${f("mibs", 1).padStart(9)} ${
         f("p50", 2).padStart(8)
       } ${f("p99", 2).padStart(8)} ${f("cpuUsPerReq", 0).padStart(10)}`
     )
@@ -294,7 +302,9 @@ const targets = [
   ["1 KiB keep-alive c64 vs cpython", ratio("small_c64", "cpython"), 10],
   ["404 vs node:http", ratio("notfound_c64", "node:http"), 1],
   ["10 MiB MiB/s vs node:http", ratio("big_c8", "node:http", "mibs"), 1],
-  ["1000-entry listing vs cpython", ratio("list_c8", "cpython"), 4]
+  ["1000-entry listing vs cpython", ratio("list_c8", "cpython"), 4],
+  ["rich 1000-entry listing vs cpython's", across("effect-httpd --listing rich", "list_rich_c8", "cpython", "list_c8", "rps"), 20],
+  ["JSON 1000-entry listing vs our page", across("effect-httpd", "list_json_c8", "effect-httpd", "list_c8", "rps"), 1]
 ]
 if (servers.some((s) => s.name === "sirv-cli")) targets.push(["1 KiB keep-alive c64 vs sirv-cli", ratio("small_c64", "sirv-cli"), 1.5])
 console.log("")

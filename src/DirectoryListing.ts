@@ -9,21 +9,15 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as ErrorFormatter from "./ErrorFormatter.js"
 import * as FileSystem from "./FileSystem.js"
-import * as Cache from "./internal/Cache.js"
-import * as DirectoryEntries from "./internal/DirectoryEntries.js"
+import * as ListingEntry from "./internal/ListingEntry.js"
+import * as ListingService from "./internal/ListingService.js"
 import * as PyText from "./internal/PyText.js"
+import * as RichListing from "./internal/RichListing.js"
 import type * as Request from "./Request.js"
 import * as Response from "./Response.js"
 
 /** One directory entry, as `list_directory` learns it from `os.listdir` and `os.path`. */
-export interface Entry {
-  /** The file name as `os.fsdecode` gives it (undecodable bytes as lone U+DC80–U+DCFF). */
-  readonly name: string
-  /** `os.path.isdir`, which follows symbolic links. */
-  readonly isDirectory: boolean
-  /** `os.path.islink`. */
-  readonly isSymbolicLink: boolean
-}
+export type Entry = ListingEntry.Entry
 
 /** What {@link render} needs. */
 export interface RenderOptions {
@@ -53,23 +47,10 @@ export const displayPath = (requestPath: string): string => {
 }
 
 /**
- * `names.sort(key=lambda a: a.lower())`: case-insensitive by Python's string
- * order (code points), stable, so names equal when lower-cased keep their
- * `os.listdir` order.
+ * `names.sort(key=lambda a: a.lower())`: case-insensitive by Python's string order (code points),
+ * stable, so names equal when lower-cased keep their `os.listdir` order.
  */
-export const sort = (entries: ReadonlyArray<Entry>): ReadonlyArray<Entry> => {
-  // Keys are computed once per entry, as Python's key= does, instead of per comparison.
-  const keyed = entries.map((entry, index) => {
-    const key = PyText.pyLower(entry.name)
-    // Without surrogates, UTF-16 order is code-point order and the engine's comparison applies.
-    return { entry, index, key, plain: !/[\uD800-\uDFFF]/.test(key) }
-  })
-  keyed.sort((a, b) =>
-    (a.plain && b.plain ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : PyText.compareCodePoints(a.key, b.key)) ||
-    a.index - b.index
-  )
-  return keyed.map((k) => k.entry)
-}
+export const sort: <E extends Entry>(entries: ReadonlyArray<E>) => ReadonlyArray<E> = ListingEntry.sort
 
 const renderEntry = (entry: Entry): string => {
   let display = entry.name
@@ -120,55 +101,84 @@ export interface Service {
 /** The service tag. The file handler uses CPython's page ({@link make}) when none is provided. */
 export class DirectoryListing extends Context.Tag("effect-httpd/DirectoryListing")<DirectoryListing, Service>() {}
 
-/** How many bytes of listing pages are kept, over all kept directories. */
-const PAGE_BYTES = 8 * 1024 * 1024
-const PAGE_ENTRIES = 256
-
-/**
- * CPython's page (`text/html; charset=utf-8`), or 404 `No permission to list directory` when the
- * directory cannot be read. A kept directory keeps its page for the last title it was rendered with
- * (one title in practice), so a repeated listing is sent without sorting, escaping or copying.
- */
-export const make = (
-  fs: FileSystem.Service,
-  errors: ErrorFormatter.Service,
-  options: { readonly encoding?: string | undefined } = {}
-): Service => {
-  const entries = DirectoryEntries.make(fs)
-  const pages = Cache.bounded<{ readonly listed: DirectoryEntries.Listed; readonly title: string; readonly bytes: Uint8Array }>(
-    { maxEntries: PAGE_ENTRIES, maxBytes: PAGE_BYTES }
-  )
-  const page = (listed: DirectoryEntries.Listed, title: string): Uint8Array | undefined => {
-    const kept = pages.get(listed.key)
-    return kept !== undefined && kept.listed === listed && kept.title === title ? kept.bytes : undefined
-  }
-  const response = (bytes: Uint8Array): Response.Response => ({
-    status: 200,
-    headers: [["Content-type", "text/html; charset=utf-8"]],
-    body: Response.bytes(bytes)
-  })
-  return {
-    respond: (request, directory) =>
-      Effect.matchEffect(entries.read(directory.path, directory.stat), {
-        onFailure: () => Effect.succeed(errors.format({ code: 404, message: "No permission to list directory" })),
-        onSuccess: (listed) => {
-          const title = displayPath(request.path)
-          const hit = page(listed, title)
-          if (hit !== undefined) return Effect.succeed(response(hit))
-          return Effect.map(entries.complete(directory.path, listed), (all) => {
-            const bytes = render({ displayPath: title, entries: all, encoding: options.encoding })
-            // Only a page of kept entries that needed no lookup is the same next time.
-            if (listed.kept && listed.lookups.length === 0) pages.set(listed.key, { listed, title, bytes }, bytes.length)
-            return response(bytes)
-          })
-        }
-      })
-  }
+/** What a listing shows and answers besides its page; every field optional. */
+export interface Options {
+  /** Leave out names starting with `.` (`--hide-dotfiles`; the requests for them are refused elsewhere). */
+  readonly hideDotfiles?: boolean | undefined
+  /** Answer a client whose `Accept` prefers `application/json` with the JSON listing (CONTRACT D12); on unless `false`. */
+  readonly json?: boolean | undefined
 }
 
-/** Provides CPython's listing page. */
-export const layer: Layer.Layer<DirectoryListing, never, FileSystem.FileSystem | ErrorFormatter.ErrorFormatter> =
-  Layer.effect(
-    DirectoryListing,
-    Effect.map(Effect.all([FileSystem.FileSystem, ErrorFormatter.ErrorFormatter]), ([fs, errors]) => make(fs, errors))
-  )
+/** The options of CPython's page. */
+export interface CpythonOptions extends Options {
+  /** The `<meta charset>` label (CPython's `sys.getfilesystemencoding()`, `utf-8` by default). */
+  readonly encoding?: string | undefined
+}
+
+/** The options of the rich page. */
+export interface RichOptions extends Options {
+  /** Show a form that uploads files into the directory (for a server that takes uploads). */
+  readonly upload?: boolean | undefined
+}
+
+/**
+ * CPython's page (`text/html; charset=utf-8`), or the JSON listing for a client that prefers it, or
+ * 404 `No permission to list directory` when the directory cannot be read. Pages of unchanged
+ * directories are kept, so a repeated listing is sent without sorting, escaping or copying.
+ */
+export const make = (fs: FileSystem.Service, errors: ErrorFormatter.Service, options: CpythonOptions = {}): Service =>
+  ListingService.make(fs, errors, {
+    _tag: "Names",
+    variant: (request) => displayPath(request.path),
+    contentType: "text/html; charset=utf-8",
+    render: (target, entries) => render({ displayPath: displayPath(target), entries, encoding: options.encoding })
+  }, options)
+
+/**
+ * The rich page (`--listing rich`): sizes, times, breadcrumbs, sort links
+ * (`?sort=name|size|mtime&order=asc|desc`), directories first, light and dark, for phones too; the
+ * JSON listing for a client that prefers it.
+ */
+export const makeRich = (fs: FileSystem.Service, errors: ErrorFormatter.Service, options: RichOptions = {}): Service =>
+  ListingService.make(fs, errors, {
+    _tag: "Details",
+    variant: (request) => {
+      const sorting = RichListing.parseSorting(request.path)
+      return `${RichListing.segments(request.path).join("/")}\0${sorting.sort}\0${sorting.order}`
+    },
+    contentType: "text/html; charset=utf-8",
+    render: (target, rows) =>
+      RichListing.render({ target, rows, sorting: RichListing.parseSorting(target), upload: options.upload })
+  }, options)
+
+/** No listings (`--listing off`): a directory without an index page is 404, as a missing file is. */
+export const makeOff = (errors: ErrorFormatter.Service): Service => {
+  const notFound = errors.format({ code: 404, message: "File not found" })
+  return { respond: () => Effect.succeed(notFound) }
+}
+
+const withServices = (f: (fs: FileSystem.Service, errors: ErrorFormatter.Service) => Service) =>
+  Layer.effect(DirectoryListing, Effect.map(Effect.all([FileSystem.FileSystem, ErrorFormatter.ErrorFormatter]), ([fs, errors]) => f(fs, errors)))
+
+/** Provides CPython's listing page (with the JSON listing of D12). */
+export const layer: Layer.Layer<DirectoryListing, never, FileSystem.FileSystem | ErrorFormatter.ErrorFormatter> = withServices(
+  (fs, errors) => make(fs, errors)
+)
+
+/** Provides CPython's page with options (hidden dotfiles, no JSON, another charset label). */
+export const layerCpython = (
+  options: CpythonOptions
+): Layer.Layer<DirectoryListing, never, FileSystem.FileSystem | ErrorFormatter.ErrorFormatter> =>
+  withServices((fs, errors) => make(fs, errors, options))
+
+/** Provides the rich page (`--listing rich`). */
+export const layerRich = (
+  options: RichOptions = {}
+): Layer.Layer<DirectoryListing, never, FileSystem.FileSystem | ErrorFormatter.ErrorFormatter> =>
+  withServices((fs, errors) => makeRich(fs, errors, options))
+
+/** Provides no listings (`--listing off`). */
+export const layerOff: Layer.Layer<DirectoryListing, never, ErrorFormatter.ErrorFormatter> = Layer.effect(
+  DirectoryListing,
+  Effect.map(ErrorFormatter.ErrorFormatter, makeOff)
+)

@@ -7,6 +7,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import * as DirectoryListing from "./DirectoryListing.js"
 import * as ErrorFormatter from "./ErrorFormatter.js"
 import * as FileSystem from "./FileSystem.js"
@@ -16,6 +17,7 @@ import * as FileResponse from "./internal/FileResponse.js"
 import * as PathTranslation from "./internal/PathTranslation.js"
 import * as Precompressed from "./internal/Precompressed.js"
 import * as Resolver from "./internal/Resolver.js"
+import * as SpaFallback from "./internal/SpaFallback.js"
 import * as Mime from "./Mime.js"
 import type * as Request from "./Request.js"
 import * as RequestHandler from "./RequestHandler.js"
@@ -35,6 +37,11 @@ export interface Options {
   readonly precompressed?: boolean | undefined
   /** Code compressible files and listing pages of at least 1 KiB with brotli or gzip on the fly (E2 `--compress`). */
   readonly compress?: boolean | undefined
+  /**
+   * A single-page app's page, relative to the directory (`--spa`, E5): a GET or HEAD for a missing
+   * path without an extension, from a client that accepts HTML, gets it with 200.
+   */
+  readonly spa?: string | undefined
 }
 
 /** Where `translate_path` leads: the file-system path, or `undefined` when no file can have that name (CONTRACT D7). */
@@ -82,12 +89,24 @@ export const make = (
         Effect.flatMap(listing.respond(request, directory), (response) => Compression.encodeResponse(request, response))
       : listing.respond
 
+    const spa = options.spa === undefined ? undefined : SpaFallback.target(options.spa)
+    /** A miss: the app's page where `--spa` says so (as a file, validators and ranges included), else 404. */
+    const missing = (request: Request.Request): Effect.Effect<Response.Response, never, Scope.Scope> =>
+      spa === undefined || !SpaFallback.applies(request.path, request.headers.get("Accept"))
+        ? Effect.succeed(notFound)
+        : Effect.flatMap(resolver.resolve(spa), (page) =>
+          page._tag === "Kept"
+            ? sendFile(request, page.kept.file, page.kept)
+            : page._tag === "File"
+            ? sendFile(request, page.file, undefined)
+            : Effect.succeed(notFound))
+
     /** `send_head`, then the body: what `do_GET` and `do_HEAD` send (the connection leaves out HEAD's body). */
     const get: RequestHandler.Handler = (request) =>
       Effect.flatMap(resolver.resolve(request.path), (resource) => {
         switch (resource._tag) {
           case "Missing":
-            return Effect.succeed(notFound)
+            return missing(request)
           case "Kept":
             return sendFile(request, resource.kept.file, resource.kept)
           case "File":

@@ -22,7 +22,7 @@ export * as Cors from "./Cors.js"
 /** One client connection: `handle`, `handle_one_request`, `close_connection`, `handle_expect_100`. */
 export * as Connection from "./Connection.js"
 
-/** The directory listing page: the rendering in `SimpleHTTPRequestHandler.list_directory`. */
+/** Directory listings: `SimpleHTTPRequestHandler.list_directory`'s page, JSON (D12), the rich page, none. */
 export * as DirectoryListing from "./DirectoryListing.js"
 
 /** Error responses: `send_error`, `error_message_format`, `error_content_type`. */
@@ -33,6 +33,9 @@ export * as FileHandler from "./FileHandler.js"
 
 /** The file system the file handler reads (`os.stat`, `os.listdir`, `open`, `os.path.realpath`), real or in memory. */
 export * as FileSystem from "./FileSystem.js"
+
+/** Hidden dotfiles around a handler (`--hide-dotfiles`). */
+export * as HiddenFiles from "./HiddenFiles.js"
 
 /** Response-head serialisation: `send_response_only`, `send_header`, `end_headers`, `flush_headers`. */
 export * as HeaderBuffer from "./HeaderBuffer.js"

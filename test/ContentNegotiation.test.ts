@@ -69,3 +69,67 @@ describe("ContentNegotiation.chooseEncoding", () => {
     }
   })
 })
+
+const types = FastCheck.constantFrom("text/html", "application/json", "text/*", "application/*", "*/*", "TEXT/HTML", "image/png", "*/json")
+const ranges = FastCheck.array(FastCheck.tuple(types, qs, FastCheck.constantFrom("", ";level=1", ";charset=utf-8")), { maxLength: 6 })
+  .map((ms) => ms.map(([t, q, p]) => t + p + q).join(", "))
+
+describe("ContentNegotiation media ranges (Accept)", () => {
+  // A model of RFC 9110 §12.5.1: the most specific matching range decides, the first of equals.
+  const model = (header: string, mediaType: string): number => {
+    const [type, subtype] = mediaType.split("/")
+    let best: { s: number; q: number } | undefined
+    for (const member of header.split(",")) {
+      const [range, ...params] = member.split(";").map((s) => s.trim())
+      const [t, st] = range.toLowerCase().split("/")
+      if (t === undefined || st === undefined || (t === "*" && st !== "*")) continue
+      const qp = params.find((p) => p.toLowerCase().startsWith("q="))
+      const q = qp === undefined ? 1 : Number(qp.slice(2))
+      const s = t === type && st === subtype ? 2 : t === type && st === "*" ? 1 : t === "*" ? 0 : -1
+      if (s >= 0 && (best === undefined || s > best.s)) best = { s, q }
+    }
+    return best?.q ?? 0
+  }
+
+  it.prop("the weight of a type is that of its most specific range", [ranges], ([header]) => {
+    const parsed = ContentNegotiation.parseMediaRanges(header)
+    for (const t of ["text/html", "application/json", "image/png", "text/plain"]) {
+      assert.strictEqual(ContentNegotiation.mediaQuality(parsed, t), model(header, t), `${t} in ${header}`)
+    }
+  })
+
+  it.prop("JSON is preferred only when weighed strictly above HTML", [ranges], ([header]) => {
+    const prefers = ContentNegotiation.prefers(header, "application/json", "text/html")
+    assert.strictEqual(prefers, model(header, "application/json") > model(header, "text/html"), header)
+    if (prefers) assert.isFalse(ContentNegotiation.prefers(header, "text/html", "application/json"))
+  })
+
+  it("clients as they are", () => {
+    const json = (accept: string | undefined) => ContentNegotiation.prefers(accept, "application/json", "text/html")
+    assert.isFalse(json(undefined))
+    assert.isFalse(json(""))
+    assert.isFalse(json("*/*"))
+    assert.isFalse(json("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"))
+    assert.isFalse(json("application/json;q=0.5, text/html"))
+    assert.isFalse(json("application/json, text/html"))
+    assert.isFalse(json("application/json;q=0.8, */*;q=0.8"))
+    assert.isTrue(json("application/json"))
+    assert.isFalse(json("application/json, text/plain, */*")) // a tie with */* keeps HTML
+    assert.isTrue(json("Application/JSON"))
+    assert.isTrue(json("application/*"))
+    assert.isTrue(json("application/json, text/html;q=0.9"))
+    assert.isTrue(json("text/html;q=0, */*"))
+    assert.isFalse(json("application/json;q=2"))
+    assert.isFalse(json("application/json;q=0"))
+  })
+
+  it("accepts: no field, or one with no valid range, accepts everything; q=0 refuses", () => {
+    assert.isTrue(ContentNegotiation.accepts(undefined, "text/html"))
+    assert.isTrue(ContentNegotiation.accepts("nonsense", "text/html"))
+    assert.isTrue(ContentNegotiation.accepts("text/*;q=0.1", "text/html"))
+    assert.isTrue(ContentNegotiation.accepts("*/*", "text/html"))
+    assert.isFalse(ContentNegotiation.accepts("application/json", "text/html"))
+    assert.isFalse(ContentNegotiation.accepts("text/html;q=0, */*", "text/html"))
+    assert.isFalse(ContentNegotiation.accepts("*/*;q=0", "text/html"))
+  })
+})

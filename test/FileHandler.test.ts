@@ -308,7 +308,7 @@ describe("FileHandler", () => {
         assert.include(none.body, "Directory listing for /withindex/")
       }))
 
-    it.effect("the listing page: exact body, text/html with charset, no Last-Modified", () =>
+    it.effect("the listing page: exact body, text/html with charset, Vary: Accept (D12), no Last-Modified", () =>
       Effect.gen(function*() {
         const served = yield* serve("/lst/?q=1")
         const body = listing("/lst/", [
@@ -322,7 +322,8 @@ describe("FileHandler", () => {
         assert.strictEqual(served.body, body)
         assert.deepStrictEqual(served.headers, [
           ["Content-type", "text/html; charset=utf-8"],
-          ["Content-Length", String(body.length)]
+          ["Content-Length", String(body.length)],
+          ["Vary", "Accept"]
         ])
         assert.include(
           served.body,

@@ -45,7 +45,7 @@ describe("the option table: help, usage and README", () => {
     assert.include(readme, "```\n" + usage + "\n```", "README.md shows the usage of --help")
     for (const entry of Object.values(table)) {
       const name = entry._tag === "Flag" ? `--${entry.long}` : entry.name
-      assert.include(usage, entry._tag === "Flag" && entry.short !== undefined ? `[-${entry.short} ` : name)
+      assert.include(usage, entry._tag === "Flag" && "short" in entry && entry.short !== undefined ? `[-${entry.short} ` : name)
       assert.include(help, name)
       assert.include(markdown, `\`${name}`)
       assert.include(help.replace(/\s+/g, " "), entry.help)
@@ -58,7 +58,7 @@ describe("the option table: parsing", () => {
     const d = values([])
     assert.deepStrictEqual(d, {
       bind: undefined, directory: undefined, protocol: "HTTP/1.0", followSymlinks: false, cgi: false,
-      precompressed: false, compress: false, tlsCert: undefined, tlsKey: undefined, tlsPasswordFile: undefined, header: [], cors: false,
+      precompressed: false, compress: false, listing: "cpython", hideDotfiles: false, spa: undefined, tlsCert: undefined, tlsKey: undefined, tlsPasswordFile: undefined, header: [], cors: false,
       auth: [], authFile: undefined, headerTimeout: 30, keepAliveTimeout: 15, cgiTimeout: 60, shutdownGrace: 5, port: 8000
     })
     const v = values(["0", "-b127.0.0.1", "-d", "site", "--protocol", "HTTP/1.1", "--cgi", "--header-timeout", "2.5", "--compress"])
@@ -127,16 +127,39 @@ describe("the option table: parsing", () => {
       HTTPD_CGI: "yes", HTTPD_PRECOMPRESSED: "1", HTTPD_COMPRESS: "on", HTTPD_HEADER_TIMEOUT: "30 seconds",
       HTTPD_KEEP_ALIVE_TIMEOUT: "500 millis", HTTPD_CGI_TIMEOUT: "2", HTTPD_SHUTDOWN_GRACE: "1 minute", HTTPD_TLS_CERT: "c.pem",
       HTTPD_TLS_KEY: "k.pem", HTTPD_TLS_PASSWORD_FILE: "p.txt", HTTPD_CORS: "true", HTTPD_HEADER: "X-Not: read",
-      HTTPD_AUTH: "not:read", HTTPD_AUTH_FILE: "users"
+      HTTPD_LISTING: "rich", HTTPD_HIDE_DOTFILES: "true", HTTPD_SPA: "app/shell.html", HTTPD_AUTH: "not:read", HTTPD_AUTH_FILE: "users"
     }
     assert.deepStrictEqual(values([], env), {
       port: 9001, bind: "::1", directory: "/srv", protocol: "HTTP/1.1", followSymlinks: true, cgi: true, precompressed: true,
-      compress: true, tlsCert: "c.pem", tlsKey: "k.pem", tlsPasswordFile: "p.txt", header: [], cors: true, auth: [], authFile: "users",
-      headerTimeout: 30, keepAliveTimeout: 0.5, cgiTimeout: 2, shutdownGrace: 60
+      compress: true, listing: "rich", hideDotfiles: true, spa: "app/shell.html", tlsCert: "c.pem", tlsKey: "k.pem",
+      tlsPasswordFile: "p.txt", header: [], cors: true, auth: [], authFile: "users", headerTimeout: 30,
+      keepAliveTimeout: 0.5, cgiTimeout: 2, shutdownGrace: 60
     })
     const v = values(["8080", "-p", "HTTP/1.0", "--keep-alive-timeout", "3"], env)
     assert.deepStrictEqual([v.port, v.protocol, v.keepAliveTimeout, v.bind], [8080, "HTTP/1.0", 3, "::1"])
     assert.strictEqual(values([], { HTTPD_CGI: "false" }).cgi, false)
+  })
+
+  it("--listing takes one of its choices", () => {
+    assert.strictEqual(values(["--listing", "rich"]).listing, "rich")
+    assert.strictEqual(values(["--listing=off"]).listing, "off")
+    assert.strictEqual(error(["--listing", "fancy"]), "argument --listing: invalid choice: 'fancy' (choose from 'cpython', 'rich', 'off')")
+    assert.strictEqual(error(["--listing"]), "argument --listing: expected one argument")
+  })
+
+  it("--spa takes a value only as --spa=FILE: '--spa 8000' is the flag and a port", () => {
+    assert.deepStrictEqual([values(["--spa"]).spa, values(["--spa"]).port], ["index.html", 8000])
+    assert.deepStrictEqual([values(["--spa", "8001"]).spa, values(["--spa", "8001"]).port], ["index.html", 8001])
+    assert.deepStrictEqual([values(["8002", "--spa"]).spa, values(["8002", "--spa"]).port], ["index.html", 8002])
+    assert.strictEqual(values(["--spa=app/shell.html"]).spa, "app/shell.html")
+    assert.strictEqual(values([]).spa, undefined)
+    assert.strictEqual(error(["--spa=../x.html"]), "argument --spa: expected a file name relative to the served directory, got '../x.html'")
+    assert.strictEqual(error(["--spa=/etc/passwd"]), "argument --spa: expected a file name relative to the served directory, got '/etc/passwd'")
+    assert.strictEqual(error(["--spa="]), "argument --spa: expected a file name relative to the served directory, got ''")
+    assert.strictEqual(values([], { HTTPD_SPA: "true" }).spa, "index.html")
+    assert.strictEqual(values([], { HTTPD_SPA: "false" }).spa, undefined)
+    assert.strictEqual(values(["--spa=a.html"], { HTTPD_SPA: "b.html" }).spa, "a.html")
+    assert.include(OptionTable.usage(CliOptions.table, "effect-httpd"), "[--spa[=FILE]]")
   })
 
   it("a bad value in the environment is a usage error that names the variable", () => {

@@ -38,6 +38,25 @@ const parseHeader = (text: string): OptionTable.Parsed<ReadonlyArray<Response.He
   return invalid === undefined ? [header] : new OptionTable.Invalid(invalid.message)
 }
 
+/** The listing formats of `--listing`. */
+export type ListingFormat = "cpython" | "rich" | "off"
+const LISTING_FORMATS: ReadonlyArray<ListingFormat> = ["cpython", "rich", "off"]
+
+/** argparse's `choices=`: the value must be one of them. */
+const parseListing = (text: string): OptionTable.Parsed<ListingFormat> =>
+  LISTING_FORMATS.includes(text as ListingFormat)
+    ? text as ListingFormat
+    : new OptionTable.Invalid(`invalid choice: '${text}' (choose from ${LISTING_FORMATS.map((f) => `'${f}'`).join(", ")})`)
+
+/** `--spa=FILE`: a path below the served directory, written with `/`. */
+const parseSpa = (text: string): OptionTable.Parsed<string | undefined> => {
+  const words = text.split("/")
+  if (text === "" || text.startsWith("/") || words.some((w) => w === ".." || w === "") || text.includes("\0")) {
+    return new OptionTable.Invalid(`expected a file name relative to the served directory, got '${text}'`)
+  }
+  return text
+}
+
 /**
  * One `--auth USER:PASSWORD`, split at the first colon (the password may hold colons, as in Basic
  * credentials). Errors never repeat the text: it holds a password.
@@ -171,6 +190,32 @@ export const table = {
     "compress text files and listings of 1 KiB or more with brotli or gzip",
     "code compressible files and listing pages of 1 KiB or more with brotli or gzip on the fly"
   ),
+  listing: {
+    _tag: "Flag",
+    long: "listing",
+    metavar: "{cpython,rich,off}",
+    help: "directory listing format (default: cpython)",
+    doc: "`cpython`: CPython's page; `rich`: sizes, times, sorting, breadcrumbs; `off`: 404 for a directory without an index page (see [Listings](#listings))",
+    docDefault: "`cpython`",
+    default: "cpython" as ListingFormat,
+    parse: parseListing
+  } satisfies OptionTable.Flag<ListingFormat>,
+  hideDotfiles: switchEntry(
+    "hide-dotfiles",
+    "neither list nor serve names starting with '.' (except /.well-known/)",
+    "names starting with `.` are neither listed nor served (404), at any depth; `/.well-known/` still is"
+  ),
+  spa: {
+    _tag: "Flag",
+    long: "spa",
+    metavar: "FILE",
+    help: "answer a missing extensionless page with FILE (default FILE: index.html)",
+    doc: "a GET for a missing path without an extension, from a client that accepts HTML, gets `FILE` (relative to the directory) with 200; only `--spa=FILE` takes a value",
+    docDefault: "off",
+    default: undefined,
+    bareValue: "index.html",
+    parse: parseSpa
+  } satisfies OptionTable.Flag<string | undefined>,
   tlsCert: path(
     "tls-cert",
     "path to the TLS certificate chain file",

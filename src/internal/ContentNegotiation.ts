@@ -1,6 +1,7 @@
 /**
  * Proactive negotiation (RFC 9110 §12): which content coding a client accepts best
- * (`Accept-Encoding`, §12.5.3). CPython ignores the field and always sends the file itself.
+ * (`Accept-Encoding`, §12.5.3) and how much it wants a media type (`Accept`, §12.5.1). CPython
+ * ignores both fields and always sends the file itself, and HTML for a directory.
  */
 
 /** One member of an `Accept-*` field: a name (lower-cased) and its weight. */
@@ -73,4 +74,80 @@ export const chooseEncoding = (header: string | undefined, available: ReadonlyAr
   if (identity !== undefined && identity > bestQ) return "identity"
   if (best !== undefined) return best
   return identity === undefined || identity > 0 ? "identity" : undefined
+}
+
+/** One media range of `Accept`: `type/subtype` (either may be `*`), lower-cased, and its weight. */
+export interface MediaRange {
+  readonly type: string
+  readonly subtype: string
+  readonly q: number
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/**
+ * The media ranges of an `Accept` field, in order. Parameters other than `q` are ignored (a range
+ * with parameters then counts as the bare range); a member with a malformed range or weight is
+ * left out, as is `*\/subtype`, which is no range.
+ */
+export const parseMediaRanges = (value: string): ReadonlyArray<MediaRange> => {
+  const out: Array<MediaRange> = []
+  for (const member of value.split(",")) {
+    const [range, ...params] = member.split(";").map((s) => s.trim())
+    const slash = range.indexOf("/")
+    const type = range.slice(0, slash).toLowerCase()
+    const subtype = range.slice(slash + 1).toLowerCase()
+    if (slash < 0 || !TOKEN.test(type) || !TOKEN.test(subtype) || (type === "*" && subtype !== "*")) continue
+    let q = 1
+    let valid = true
+    for (const param of params) {
+      const eq = param.indexOf("=")
+      if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== "q") continue
+      const weight = param.slice(eq + 1).trim()
+      if (!QVALUE.test(weight)) valid = false
+      else q = Number(weight)
+    }
+    if (valid) out.push({ type, subtype, q })
+  }
+  return out
+}
+
+/**
+ * The weight `ranges` give the media type `mediaType` (`text/html`): that of the most specific
+ * range that matches it (`text/html`, then `text/*`, then `*\/*`; the first of equals), `0` when
+ * none does (RFC 9110 §12.5.1).
+ */
+export const mediaQuality = (ranges: ReadonlyArray<MediaRange>, mediaType: string): number => {
+  const slash = mediaType.indexOf("/")
+  const type = mediaType.slice(0, slash).toLowerCase()
+  const subtype = mediaType.slice(slash + 1).toLowerCase()
+  let best = -1
+  let q = 0
+  for (const r of ranges) {
+    const specificity = r.type === type && r.subtype === subtype ? 2 : r.type === type && r.subtype === "*" ? 1 : r.type === "*" ? 0 : -1
+    if (specificity > best) {
+      best = specificity
+      q = r.q
+    }
+  }
+  return q
+}
+
+/**
+ * Whether an `Accept` field weighs `preferred` strictly above `other`: a tie, a missing field or
+ * an empty one keeps `other` (the default representation).
+ */
+export const prefers = (accept: string | undefined, preferred: string, other: string): boolean => {
+  if (accept === undefined || accept.trim() === "") return false
+  const ranges = parseMediaRanges(accept)
+  return mediaQuality(ranges, preferred) > mediaQuality(ranges, other)
+}
+
+/**
+ * Whether an `Accept` field accepts `mediaType` at all. No field, an empty one, or one without a
+ * single valid range accepts everything (such a field is ignored, RFC 9110 §12.5.1).
+ */
+export const accepts = (accept: string | undefined, mediaType: string): boolean => {
+  const ranges = accept === undefined ? [] : parseMediaRanges(accept)
+  return ranges.length === 0 || mediaQuality(ranges, mediaType) > 0
 }

@@ -60,6 +60,12 @@ export interface Flag<A> extends Common<A> {
    * which no argument can contain.
    */
   readonly words?: ((next: ReadonlyArray<string>) => number) | undefined
+  /**
+   * The value of the flag given alone (`--spa`): then only `--long=VALUE` gives another, so the next
+   * word is never taken (`--spa 8000` is the flag and a port). In the environment `true` means this
+   * value and `false` the default.
+   */
+  readonly bareValue?: string | undefined
 }
 
 /** The positional argument. */
@@ -100,17 +106,21 @@ const positional = (table: Table): Positional<unknown> | undefined =>
 const WIDTH = 78
 const HELP_POSITION = 24
 
+/** What follows a flag's name where it is shown: ` VALUE`, `[=VALUE]` for a bare-value flag, nothing for a switch. */
+const valueText = (entry: Flag<unknown>): string =>
+  entry.metavar === undefined ? "" : entry.bareValue !== undefined ? `[=${entry.metavar}]` : ` ${entry.metavar}`
+
 /** `-b ADDRESS, --bind ADDRESS`, `--cgi`: an option as the help lists it. */
 const invocation = (entry: Entry<unknown>): string => {
   if (entry._tag === "Positional") return entry.name
-  const value = entry.metavar === undefined ? "" : ` ${entry.metavar}`
+  const value = valueText(entry)
   return entry.short === undefined ? `--${entry.long}${value}` : `-${entry.short}${value}, --${entry.long}${value}`
 }
 
 /** `[-b ADDRESS]`, `[--cgi]`, `[port]`: an option as the usage line shows it. */
 const usagePart = (entry: Entry<unknown>): string => {
   if (entry._tag === "Positional") return `[${entry.name}]`
-  const value = entry.metavar === undefined ? "" : ` ${entry.metavar}`
+  const value = valueText(entry)
   return `[${entry.short === undefined ? `--${entry.long}` : `-${entry.short}`}${value}]`
 }
 
@@ -190,7 +200,7 @@ export const markdown = (table: Table): string => {
   const rows = Object.values(table).map((entry) => {
     const names = entry._tag === "Positional"
       ? `\`${entry.name}\``
-      : [entry.short === undefined ? undefined : `\`-${entry.short}\``, `\`--${entry.long}${entry.metavar === undefined ? "" : ` ${entry.metavar}`}\``]
+      : [entry.short === undefined ? undefined : `\`-${entry.short}\``, `\`--${entry.long}${valueText(entry)}\``]
         .filter((n) => n !== undefined).join(", ")
     const env = entry.commandLineOnly || (entry._tag === "Flag" && entry.repeatable) ? "" : ` (\`${envName(entry)}\`)`
     return `| ${names}${env} | ${entry.doc} | ${entry.docDefault} |`
@@ -267,6 +277,11 @@ const normalize = (table: Table, argv: ReadonlyArray<string>, values: Map<string
       out.push(...argv.slice(i))
       break
     }
+    const bare = flags(table).find((f) => f.bareValue !== undefined && (arg === `--${f.long}` || arg.startsWith(`--${f.long}=`)))
+    if (bare !== undefined) {
+      out.push(`--${bare.long}`, arg === `--${bare.long}` ? bare.bareValue! : arg.slice(bare.long.length + 3))
+      continue
+    }
     const entry = flags(table).find((f) => f.words !== undefined && (arg === `--${f.long}` || (f.short !== undefined && arg === `-${f.short}`)))
     if (entry !== undefined) {
       const n = entry.words!(argv.slice(i + 1))
@@ -328,8 +343,16 @@ const resolve = (
   }
   const fromEnv = entry.commandLineOnly ? undefined : env[envName(entry)]
   if (fromEnv === undefined) return entry.default
-  const value = isSwitch(entry) ? parseBoolean(fromEnv) : (entry.parseEnv ?? entry.parse)(fromEnv)
+  const bare = bareFromEnv(entry, fromEnv)
+  const value = isSwitch(entry) ? parseBoolean(fromEnv) : bare !== undefined ? bare.value : (entry.parseEnv ?? entry.parse)(fromEnv)
   return value instanceof Invalid ? usageError(`environment variable ${envName(entry)}: ${value.message}`) : value
+}
+
+/** A bare-value flag's `true`/`false` in the environment: the bare value, or the default. */
+const bareFromEnv = (entry: Entry<unknown>, text: string): { readonly value: unknown } | undefined => {
+  if (entry._tag !== "Flag" || entry.bareValue === undefined) return undefined
+  const on = parseBoolean(text)
+  return on instanceof Invalid ? undefined : { value: on ? entry.parse(entry.bareValue) : entry.default }
 }
 
 /** A switch in the environment: `true`/`false` (also `yes`/`no`, `on`/`off`, `1`/`0`, as Effect's Config reads them). */

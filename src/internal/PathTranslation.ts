@@ -13,28 +13,42 @@ export interface Translated {
   readonly trailingSlash: boolean
 }
 
-/**
- * `translate_path`: drop query and fragment, percent-decode, normalise, skip `.`/`..` components,
- * and join the rest under `directory`. Never leaves the directory lexically.
- */
-export const translatePath = (directory: string, target: string): Translated => {
+/** A target's path as `translate_path` sees it, before it is joined under the directory. */
+export interface Words {
+  /** The components left after percent-decoding and normalising (no empty, `.` or `..` ones). */
+  readonly words: ReadonlyArray<string>
+  readonly trailingSlash: boolean
+  /** A percent-escape decoded to a surrogate no file name can hold (CONTRACT D7). */
+  readonly badSurrogate: boolean
+}
+
+/** Drops query and fragment, percent-decodes, normalises, and skips `.`/`..` components. */
+export const words = (target: string): Words => {
   let path = target
   const hash = path.indexOf("#")
   if (hash >= 0) path = path.slice(0, hash)
   const query = path.indexOf("?")
   if (query >= 0) path = path.slice(0, query)
   const decoded = PyText.unquote(path)
-  const trailingSlash = decoded.text.endsWith("/")
   const kept: Array<string> = []
   for (const part of decoded.text.split("/")) {
     if (part === "" || part === ".") continue
     if (part === "..") kept.pop()
     else kept.push(part)
   }
+  return { words: kept, trailingSlash: decoded.text.endsWith("/"), badSurrogate: decoded.badSurrogate }
+}
+
+/**
+ * `translate_path`: drop query and fragment, percent-decode, normalise, skip `.`/`..` components,
+ * and join the rest under `directory`. Never leaves the directory lexically.
+ */
+export const translatePath = (directory: string, target: string): Translated => {
+  const { badSurrogate, trailingSlash, words: kept } = words(target)
   let text = directory
   for (const part of kept) text = text === "" || text.endsWith("/") ? text + part : text + "/" + part
   if (trailingSlash) text += "/"
-  const bytes = decoded.badSurrogate || text.includes("\0") ? undefined : PyText.fsEncode(text)
+  const bytes = badSurrogate || text.includes("\0") ? undefined : PyText.fsEncode(text)
   return { text, bytes, trailingSlash }
 }
 

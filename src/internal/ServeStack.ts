@@ -9,9 +9,11 @@ import * as AccessLog from "../AccessLog.js"
 import * as BasicAuth from "../BasicAuth.js"
 import * as CgiHandler from "../CgiHandler.js"
 import * as Cors from "../Cors.js"
+import * as DirectoryListing from "../DirectoryListing.js"
 import * as ErrorFormatter from "../ErrorFormatter.js"
 import * as FileHandler from "../FileHandler.js"
 import * as FileSystem from "../FileSystem.js"
+import * as HiddenFiles from "../HiddenFiles.js"
 import * as HttpsListener from "../HttpsListener.js"
 import * as Listener from "../Listener.js"
 import type * as RequestHandler from "../RequestHandler.js"
@@ -30,18 +32,33 @@ export const config = (options: CliOptions.ServeOptions): Layer.Layer<ServerConf
 
 type Handler<E, R> = Layer.Layer<RequestHandler.RequestHandler, E, R>
 
+/** The listing format `--listing` picks, leaving out dotfiles with `--hide-dotfiles`. */
+export const listing = (options: CliOptions.ServeOptions) => {
+  const hideDotfiles = options.hideDotfiles
+  switch (options.listing) {
+    case "off":
+      return DirectoryListing.layerOff
+    case "rich":
+      return DirectoryListing.layerRich({ hideDotfiles })
+    case "cpython":
+      return DirectoryListing.layerCpython({ hideDotfiles })
+  }
+}
+
 /**
- * The handler layers, innermost first: files; `-H` around them (so CGI output and errors get none);
- * CGI around that; authentication around everything but CORS, which is outermost (every response,
- * preflights answered before anything else: a preflight carries no credentials).
+ * The handler layers, innermost first: files (with their listing format); `-H` around them (so CGI
+ * output and errors get none); CGI around that; hidden dotfiles refused before any of them;
+ * authentication around all that; CORS outermost (every response, preflights answered before
+ * anything else: a preflight carries no credentials).
  */
 export const handler = (options: CliOptions.ServeOptions) => {
   const files = FileHandler.layer({
     directory: options.directory,
     followSymlinks: options.followSymlinks,
     precompressed: options.precompressed,
-    compress: options.compress
-  })
+    compress: options.compress,
+    spa: options.spa
+  }).pipe(Layer.provide(listing(options)))
   const headers = <E, R>(inner: Handler<E, R>) =>
     options.header.length === 0 ? inner : ResponseHeaders.layer(options.header).pipe(Layer.provide(inner))
   const cgi = <E, R>(inner: Handler<E, R>) =>
@@ -54,11 +71,13 @@ export const handler = (options: CliOptions.ServeOptions) => {
       : inner
   const cors = <E, R>(inner: Handler<E, R>) =>
     options.cors ? Cors.layer({ methods: options.cgi ? ["GET", "HEAD", "POST"] : ["GET", "HEAD"] }).pipe(Layer.provide(inner)) : inner
+  const hidden = <E, R>(inner: Handler<E, R>) =>
+    options.hideDotfiles ? HiddenFiles.layer.pipe(Layer.provide(inner)) : inner
   const auth = <E, R>(inner: Handler<E, R>) =>
     options.auth.length === 0 && options.authFile === undefined
       ? inner
       : BasicAuth.layer({ users: options.auth, htpasswdFile: options.authFile }).pipe(Layer.provide(inner))
-  return cors(auth(cgi(headers(files))))
+  return cors(auth(hidden(cgi(headers(files)))))
 }
 
 /** The error pages: CPython's, with the CORS headers when `--cors` (the connection's own 400s included). */
