@@ -85,8 +85,8 @@ export const checker = (options: Options = {}): Effect.Effect<PasswordCheck.Chec
   })
 
 /**
- * Lets through only requests with the credentials of a known user, and marks their responses with
- * the user (the access log's user field). Anything else gets a 401 with the challenge, or a 503 when
+ * Lets through only requests with the credentials of a known user, marked with the user (CGI's
+ * `REMOTE_USER`), and marks their responses with it too (the access log's user field). Anything else gets a 401 with the challenge, or a 503 when
  * too many slow checks are already waiting.
  */
 export const around = (
@@ -103,7 +103,7 @@ export const around = (
     return Effect.flatMap(check.check(credentials), (outcome) => {
       switch (outcome._tag) {
         case "Accepted":
-          return Effect.map(next(request), (response) => ({ ...response, user: outcome.user }))
+          return Effect.map(next({ ...request, user: outcome.user }), (response) => ({ ...response, user: outcome.user }))
         case "Denied":
           return Effect.sync(unauthorized)
         case "Busy":
