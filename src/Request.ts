@@ -38,6 +38,8 @@ export interface Request {
   readonly clientAddress: readonly [host: string, port: number]
   /** The body (`rfile`), delimited by Content-Length or chunked coding. */
   readonly body: Body
+  /** The user an authentication layer accepted (CGI's `REMOTE_USER`); absent otherwise. */
+  readonly user?: string | undefined
 }
 
 /** A body with nothing in it. */

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 /** The `effect-httpd` command: replaces `python -m http.server`. The work is in `internal/CliMain`. */
-import * as Effect from "effect/Effect"
-import * as CliMain from "./internal/CliMain.js"
+import * as ProcessTitle from "./internal/ProcessTitle.js"
+
+// Before anything else is loaded: the shorter the time `ps` can show an `--auth` password, the better.
+ProcessTitle.hidePasswords()
+
+const [Effect, CliMain] = await Promise.all([import("effect/Effect"), import("./internal/CliMain.js")])
 
 // Exits once stdout and stderr have taken everything written to them (pipes may be asynchronous).
 const exit = (code: number): void => {

@@ -10,6 +10,9 @@
 /** Request and error logging: `log_request`, `log_error`, `log_message`, `address_string`, `log_date_time_string`. */
 export * as AccessLog from "./AccessLog.js"
 
+/** HTTP Basic authentication around a handler (`--auth`, `--auth-file`; htpasswd bcrypt and `{SHA}`). */
+export * as BasicAuth from "./BasicAuth.js"
+
 /** CGI scripts over the file handler: `CGIHTTPRequestHandler` (`cgi_directories`, `is_cgi`, `run_cgi`). */
 export * as CgiHandler from "./CgiHandler.js"
 

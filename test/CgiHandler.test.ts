@@ -172,6 +172,13 @@ describe("CgiRequest.environment", () => {
     assert.strictEqual(CgiRequest.environment({}, input([["Authorization", "Basic a b"]])).AUTH_TYPE, undefined)
   })
 
+  it("an authenticated user is REMOTE_USER even where CPython's reading drops it (non-ASCII, a colon in the password)", () => {
+    const token = Buffer.from("carol:pä:ss").toString("base64")
+    assert.strictEqual(CgiRequest.environment({}, input([["Authorization", `Basic ${token}`]])).REMOTE_USER, undefined)
+    const env = CgiRequest.environment({}, { ...input([["Authorization", `Basic ${token}`]]), remoteUser: "carol" })
+    assert.deepStrictEqual([env.AUTH_TYPE, env.REMOTE_USER], ["Basic", "carol"])
+  })
+
   it("never turns a Proxy header into HTTP_PROXY (httpoxy), nor passes other headers", () => {
     const env = CgiRequest.environment({}, input([["Proxy", "http://evil:1/"], ["X-Foo", "bar"]]))
     assert.strictEqual(env.HTTP_PROXY, undefined)

@@ -59,8 +59,8 @@ describe("the option table: parsing", () => {
     assert.deepStrictEqual(d, {
       bind: undefined, directory: undefined, protocol: "HTTP/1.0", followSymlinks: false, cgi: false,
       precompressed: false, compress: false, listing: "cpython", hideDotfiles: false, spa: undefined, tlsCert: undefined, tlsKey: undefined,
-      tlsPasswordFile: undefined, header: [], cors: false, upload: false, uploadOverwrite: false, uploadMaxSize: 1073741824,
-      headerTimeout: 30, keepAliveTimeout: 15, cgiTimeout: 60, shutdownGrace: 5, port: 8000
+      tlsPasswordFile: undefined, header: [], cors: false, auth: [], authFile: undefined, upload: false, uploadOverwrite: false,
+      uploadMaxSize: 1073741824, headerTimeout: 30, keepAliveTimeout: 15, cgiTimeout: 60, shutdownGrace: 5, port: 8000
     })
     const v = values(["0", "-b127.0.0.1", "-d", "site", "--protocol", "HTTP/1.1", "--cgi", "--header-timeout", "2.5", "--compress"])
     assert.deepStrictEqual([v.port, v.bind, v.directory, v.protocol, v.cgi, v.headerTimeout, v.compress], [0, "127.0.0.1", "site", "HTTP/1.1", true, 2.5, true])
@@ -76,6 +76,27 @@ describe("the option table: parsing", () => {
     assert.strictEqual(error(["-H", "X-A", "a\rb"]), "argument -H/--header: invalid header value for X-A: CR, LF and NUL are not allowed")
     assert.strictEqual(error(["-H", "X-A"]), "argument -H/--header: expected 2 arguments")
     assert.strictEqual(error(["-H"]), "argument -H/--header: expected 2 arguments")
+  })
+
+  it("--auth USER:PASSWORD, repeatable, split at the first colon; a bad value is a usage error that never shows the password", () => {
+    assert.deepStrictEqual(values(["--auth", "alice:s3cret", "--auth=bob:a:b:", "--auth", "carol:", "--auth-file", "users"]).auth, [
+      { user: "alice", password: "s3cret" }, { user: "bob", password: "a:b:" }, { user: "carol", password: "" }
+    ])
+    assert.strictEqual(values(["--auth-file", "users"]).authFile, "users")
+    assert.strictEqual(error(["--auth", "alicesecretword"]), "argument --auth: expected USER:PASSWORD (no colon given)")
+    assert.strictEqual(error(["--auth", ":secretword"]), "argument --auth: expected USER:PASSWORD (the user name is empty)")
+    assert.strictEqual(error(["--auth"]), "argument --auth: expected one argument")
+    assert.strictEqual(error(["--auth", "--cgi"]), "argument --auth: expected one argument")
+    assert.deepStrictEqual(values([], { HTTPD_AUTH: "alice:secret" }).auth, [])
+  })
+
+  it.prop("an --auth value without a colon or user name never shows up in the error", [FastCheck.string({ minLength: 4 })], ([password]) => {
+    for (const value of [password.replace(/:/g, ""), `:${password}`]) {
+      if (value.startsWith("-") || value.replace(/:/g, "").length < 4) continue
+      const message = error(["--auth", value])
+      assert.match(message, /^argument --auth: expected USER:PASSWORD/)
+      assert.notInclude(message, value.replace(/^:/, ""))
+    }
   })
 
   it("CPython's checks across the TLS options", () => {
@@ -107,13 +128,14 @@ describe("the option table: parsing", () => {
       HTTPD_CGI: "yes", HTTPD_PRECOMPRESSED: "1", HTTPD_COMPRESS: "on", HTTPD_HEADER_TIMEOUT: "30 seconds",
       HTTPD_KEEP_ALIVE_TIMEOUT: "500 millis", HTTPD_CGI_TIMEOUT: "2", HTTPD_SHUTDOWN_GRACE: "1 minute", HTTPD_TLS_CERT: "c.pem",
       HTTPD_TLS_KEY: "k.pem", HTTPD_TLS_PASSWORD_FILE: "p.txt", HTTPD_CORS: "true", HTTPD_HEADER: "X-Not: read",
-      HTTPD_LISTING: "rich", HTTPD_HIDE_DOTFILES: "true", HTTPD_SPA: "app/shell.html",
+      HTTPD_LISTING: "rich", HTTPD_HIDE_DOTFILES: "true", HTTPD_SPA: "app/shell.html", HTTPD_AUTH: "not:read", HTTPD_AUTH_FILE: "users",
       HTTPD_UPLOAD: "true", HTTPD_UPLOAD_OVERWRITE: "true", HTTPD_UPLOAD_MAX_SIZE: "64K"
     }
     assert.deepStrictEqual(values([], env), {
       port: 9001, bind: "::1", directory: "/srv", protocol: "HTTP/1.1", followSymlinks: true, cgi: true, precompressed: true,
       compress: true, listing: "rich", hideDotfiles: true, spa: "app/shell.html", tlsCert: "c.pem", tlsKey: "k.pem",
-      tlsPasswordFile: "p.txt", header: [], cors: true, upload: true, uploadOverwrite: true, uploadMaxSize: 65536, headerTimeout: 30,
+      tlsPasswordFile: "p.txt", header: [], cors: true, auth: [], authFile: "users", upload: true, uploadOverwrite: true,
+      uploadMaxSize: 65536, headerTimeout: 30,
       keepAliveTimeout: 0.5, cgiTimeout: 2, shutdownGrace: 60
     })
     const v = values(["8080", "-p", "HTTP/1.0", "--keep-alive-timeout", "3"], env)

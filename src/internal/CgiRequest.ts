@@ -150,6 +150,11 @@ export interface EnvironmentInput {
   readonly query: string
   readonly remoteAddr: string
   readonly headers: Headers.Headers
+  /**
+   * The user authentication accepted: it is `REMOTE_USER`, whatever the header holds (CPython's own
+   * reading drops a non-ASCII name or a password with a colon).
+   */
+  readonly remoteUser?: string | undefined
   /** The body length the script gets on stdin; undefined when there is no body. */
   readonly contentLength: string | undefined
 }
@@ -198,6 +203,7 @@ export const environment = (
       }
     }
   }
+  if (input.remoteUser !== undefined) set.REMOTE_USER = input.remoteUser
   set.CONTENT_TYPE = headers.get("content-type") ?? "text/plain"
   if (input.contentLength) set.CONTENT_LENGTH = input.contentLength
   const referer = headers.get("referer")

@@ -72,6 +72,7 @@ const command = (
     query: script.query,
     remoteAddr: request.clientAddress[0],
     headers: request.headers,
+    remoteUser: request.user,
     contentLength
   })
   const args = CgiRequest.argv(script.query)

@@ -66,6 +66,7 @@ const serve = (options: CliOptions.ServeOptions, tlsPassword: string | undefined
       ListenError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
       CgiSetupError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
       TlsError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
+      BasicAuthError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
       // Checked when parsing already; a library caller's bad header would land here.
       InvalidHeader: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 2)
     })

@@ -7,6 +7,7 @@ import * as ResponseHeaders from "../ResponseHeaders.js"
 import type * as Response from "../Response.js"
 import * as Bytes from "./Bytes.js"
 import * as OptionTable from "./OptionTable.js"
+import type * as PasswordCheck from "./PasswordCheck.js"
 import * as Seconds from "./Seconds.js"
 
 /** argparse's `type=int` for the port, with CPython's range check. */
@@ -57,6 +58,17 @@ const parseSpa = (text: string): OptionTable.Parsed<string | undefined> => {
   return text
 }
 
+/**
+ * One `--auth USER:PASSWORD`, split at the first colon (the password may hold colons, as in Basic
+ * credentials). Errors never repeat the text: it holds a password.
+ */
+const parseAuth = (text: string): OptionTable.Parsed<ReadonlyArray<PasswordCheck.User>> => {
+  const colon = text.indexOf(":")
+  if (colon < 0) return new OptionTable.Invalid("expected USER:PASSWORD (no colon given)")
+  if (colon === 0) return new OptionTable.Invalid("expected USER:PASSWORD (the user name is empty)")
+  return [{ user: text.slice(0, colon), password: text.slice(colon + 1) }]
+}
+
 /** A file name option (`--tls-cert PATH`). */
 const path = (long: string, help: string, doc: string): OptionTable.Flag<string | undefined> => ({
   _tag: "Flag",
@@ -103,6 +115,32 @@ const uploadMaxSize: OptionTable.Flag<number> = {
   docDefault: "`1G` (1073741824)",
   default: 1024 * 1024 * 1024,
   parse: (text) => invalidIfText(Bytes.parse(text))
+}
+
+/** `--auth`. */
+const auth: OptionTable.Flag<ReadonlyArray<PasswordCheck.User>> = {
+  _tag: "Flag",
+  long: "auth",
+  metavar: "USER:PASSWORD",
+  help: "require HTTP Basic authentication as this user; repeatable (the password is hidden from ps)",
+  doc: "every request needs this user's HTTP Basic credentials; repeatable (see [Authentication](#authentication))",
+  docDefault: "",
+  default: [],
+  parse: parseAuth,
+  repeatable: true,
+  commandLineOnly: true
+}
+
+/** `--auth-file`. */
+const authFile: OptionTable.Flag<string | undefined> = {
+  _tag: "Flag",
+  long: "auth-file",
+  metavar: "FILE",
+  help: "require HTTP Basic authentication as a user of this htpasswd file (bcrypt or {SHA})",
+  doc: "every request needs the credentials of a user of this htpasswd file (bcrypt `$2y$`/`$2b$`/`$2a$` or `{SHA}` lines)",
+  docDefault: "",
+  default: undefined,
+  parse: optionalText
 }
 
 /** Every option, in the order `--help` lists them. */
@@ -220,6 +258,8 @@ export const table = {
     "let any origin read every response; answer CORS preflights",
     "`Access-Control-Allow-Origin: *` on every response, preflight `OPTIONS` answered (see [CORS](#cors))"
   ),
+  auth,
+  authFile,
   upload: switchEntry(
     "upload",
     "accept uploads: PUT writes a file, a multipart/form-data POST writes files into a directory",

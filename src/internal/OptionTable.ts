@@ -291,6 +291,16 @@ const normalize = (table: Table, argv: ReadonlyArray<string>, values: Map<string
       i += n
       continue
     }
+    // @effect/cli takes `--long=value` only once, and a repeatable option without its value not at all.
+    const repeated = flags(table).find((f) => f.repeatable && f.metavar !== undefined && f.words === undefined && arg === `--${f.long}`)
+    if (repeated !== undefined && (i + 1 >= argv.length || isFlagLike(argv[i + 1]))) {
+      return usageError(`argument ${argName(repeated)}: expected one argument`)
+    }
+    const eq = arg.indexOf("=")
+    if (arg.startsWith("--") && eq > 2 && flags(table).some((f) => f.repeatable && arg.slice(0, eq) === `--${f.long}`)) {
+      out.push(arg.slice(0, eq), arg.slice(eq + 1))
+      continue
+    }
     const flag = arg.slice(0, 2)
     if (arg.length > 2 && !arg.startsWith("--") && values.has(flag)) out.push(flag, arg.slice(2))
     else out.push(arg)

@@ -6,6 +6,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as AccessLog from "../AccessLog.js"
+import * as BasicAuth from "../BasicAuth.js"
 import * as CgiHandler from "../CgiHandler.js"
 import * as Cors from "../Cors.js"
 import * as DirectoryListing from "../DirectoryListing.js"
@@ -52,8 +53,9 @@ export const corsMethods = (options: CliOptions.ServeOptions): ReadonlyArray<str
 /**
  * The handler layers, innermost first: files (with their listing format); `-H` around them (so CGI
  * output, uploads and errors get none); uploads around that; CGI around those (its scripts keep
- * their POSTs); hidden dotfiles refused before any of them; CORS outermost (every response,
- * preflights answered before anything else).
+ * their POSTs); hidden dotfiles refused before any of them; authentication around all that; CORS
+ * outermost (every response, preflights answered before anything else: a preflight carries no
+ * credentials).
  */
 export const handler = (options: CliOptions.ServeOptions) => {
   const files = FileHandler.layer({
@@ -86,7 +88,11 @@ export const handler = (options: CliOptions.ServeOptions) => {
   const cors = <E, R>(inner: Handler<E, R>) => options.cors ? Cors.layer({ methods: corsMethods(options) }).pipe(Layer.provide(inner)) : inner
   const hidden = <E, R>(inner: Handler<E, R>) =>
     options.hideDotfiles ? HiddenFiles.layer.pipe(Layer.provide(inner)) : inner
-  return cors(hidden(cgi(upload(headers(files)))))
+  const auth = <E, R>(inner: Handler<E, R>) =>
+    options.auth.length === 0 && options.authFile === undefined
+      ? inner
+      : BasicAuth.layer({ users: options.auth, htpasswdFile: options.authFile }).pipe(Layer.provide(inner))
+  return cors(auth(hidden(cgi(upload(headers(files))))))
 }
 
 /** The error pages: CPython's, with the CORS headers when `--cors` (the connection's own 400s included). */
