@@ -24,6 +24,8 @@ write("app/shell.html", "<!doctype html><title>shell</title>")
 write(".well-known/security.txt", "Contact: x")
 write(".hiddendir/file.txt", "h")
 write("grow/g.txt", "12345")
+write("inbox/.effect-httpd-upload-0123456789abcdef01234567", "half an upload")
+write("inbox/done.txt", "done")
 write("app/main.js", "console.log(1)")
 write("app/assets/logo.txt", "logo")
 for (let i = 0; i < 40; i++) write(`many/file-${i}.txt`, String(i))
@@ -94,6 +96,18 @@ describe("JSON listings (D12)", () => {
     }))
 })
 
+describe("listings and uploads in progress", () => {
+  it.scopedLive("with --upload no listing shows an upload's temporary file; without it, it is a file like any other", () =>
+    Effect.gen(function*() {
+      const names = (base: string) =>
+        Effect.map(get(`${base}/inbox/`, JSON_ACCEPT), (r) => (JSON.parse(r.body) as Array<{ name: string }>).map((i) => i.name))
+      const uploading = yield* server("--upload", "--listing", "rich")
+      assert.deepStrictEqual(yield* names(uploading), ["done.txt"])
+      assert.notInclude((yield* get(`${uploading}/inbox/`)).body, "effect-httpd-upload")
+      assert.deepStrictEqual(yield* names(yield* server()), [".effect-httpd-upload-0123456789abcdef01234567", "done.txt"])
+    }))
+})
+
 describe("--listing rich and off", () => {
   it.scopedLive("rich: sorted by the query, directories first, sizes with exact bytes, links that serve their entries", () =>
     Effect.gen(function*() {
@@ -101,6 +115,7 @@ describe("--listing rich and off", () => {
       const page = yield* get(`${base}/d/?sort=size&order=desc`)
       assert.strictEqual(page.status, 200)
       assert.strictEqual(page.headers.get("content-type"), "text/html; charset=utf-8")
+      assert.strictEqual(page.headers.get("vary"), "Accept")
       const hrefs = Array.from(page.body.matchAll(/<td class="name"><a href="([^"]*)"/g), (m) => m[1])
       // Sizes: big.bin 54321, .secret 6, a.txt 5, ln 5 (a link's own size: the length of "a.txt"), B.txt 1; ties by name.
       assert.deepStrictEqual(hrefs, ["../", "sub/", "big.bin", ".secret", "a.txt", "ln", "B.txt"])
