@@ -12,6 +12,7 @@ import * as ErrorFormatter from "./ErrorFormatter.js"
 import * as BasicCredentials from "./internal/BasicCredentials.js"
 import * as Htpasswd from "./internal/Htpasswd.js"
 import * as PasswordCheck from "./internal/PasswordCheck.js"
+import * as SystemError from "./internal/SystemError.js"
 import * as RequestHandler from "./RequestHandler.js"
 
 /** A user and the password they log in with. */
@@ -40,17 +41,6 @@ export class BasicAuthError extends Data.TaggedError("BasicAuthError")<{
 /** The `WWW-Authenticate` value of a 401: the realm as a quoted string, and RFC 7617's `charset="UTF-8"`. */
 export const challenge = (realm = "effect-httpd"): string => `Basic realm="${realm.replace(/[\\"]/g, "\\$&")}", charset="UTF-8"`
 
-/** Why a file could not be read, without a stack: `No such file or directory`, else Node's message. */
-const readReason = (e: unknown): string => {
-  const code = (e as NodeJS.ErrnoException).code ?? ""
-  const known: Record<string, string> = {
-    ENOENT: "No such file or directory",
-    EACCES: "Permission denied",
-    EISDIR: "Is a directory"
-  }
-  return known[code] ?? (e instanceof Error ? e.message : String(e))
-}
-
 /** The entries of one htpasswd text, named `source` in errors. */
 const parseFile = (text: string, source: string): Effect.Effect<ReadonlyArray<Htpasswd.Entry>, BasicAuthError> =>
   Either.match(Htpasswd.parse(text.replace(/^\uFEFF/, "")), {
@@ -69,7 +59,7 @@ const entriesOf = (options: Options): Effect.Effect<ReadonlyArray<Htpasswd.Entry
     if (file === undefined) return fromText
     const text = yield* Effect.try({
       try: () => Fs.readFileSync(file, "utf8"),
-      catch: (e) => new BasicAuthError({ reason: "Unreadable", message: `cannot read htpasswd file '${file}': ${readReason(e)}` })
+      catch: (e) => new BasicAuthError({ reason: "Unreadable", message: `cannot read htpasswd file '${file}': ${SystemError.describe(e)}` })
     })
     return [...fromText, ...(yield* parseFile(text, `htpasswd file '${file}'`))]
   })

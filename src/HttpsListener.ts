@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
 import * as Tls from "node:tls"
 import * as AccessLog from "./AccessLog.js"
+import * as SystemError from "./internal/SystemError.js"
 import * as Listener from "./Listener.js"
 
 /** Where the certificate and key are, and how long a handshake may take. */
@@ -40,8 +41,7 @@ const read = (file: string, what: string): Buffer => {
   try {
     return Fs.readFileSync(file)
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : (e as Error).message
-    throw new TlsError({ message: `cannot read the TLS ${what} ${file}: ${reason}` })
+    throw new TlsError({ message: `cannot read the TLS ${what} ${file}: ${SystemError.describe(e)}` })
   }
 }
 

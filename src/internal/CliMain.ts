@@ -13,6 +13,7 @@ import * as Listener from "../Listener.js"
 import * as CliOptions from "./CliOptions.js"
 import * as OptionTable from "./OptionTable.js"
 import * as ServeStack from "./ServeStack.js"
+import * as SystemError from "./SystemError.js"
 
 const { prog } = CliOptions
 
@@ -83,7 +84,7 @@ const tlsPassword = (options: CliOptions.ServeOptions): Effect.Effect<string | u
 const osError = (e: unknown): string => {
   const error = e as NodeJS.ErrnoException
   const errno = typeof error.errno === "number" ? Math.abs(error.errno) : undefined
-  const reason = { ENOENT: "No such file or directory", EACCES: "Permission denied", EISDIR: "Is a directory" }[error.code ?? ""]
+  const reason = SystemError.strerror(error.code)
   return errno !== undefined && reason !== undefined && error.path !== undefined
     ? `[Errno ${errno}] ${reason}: '${error.path}'`
     : error.message
