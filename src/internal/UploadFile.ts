@@ -46,8 +46,9 @@ const call = <A>(
 const failed = (err: NodeJS.ErrnoException) => UploadFailure.fromErrno(err.code ?? "EIO")
 
 /** Writes every byte of `buffers` at the descriptor's position, however many calls that takes. */
-const writeAll = (fd: number, buffers: ReadonlyArray<Buffer>): Effect.Effect<void, NodeJS.ErrnoException> =>
-  Effect.flatMap(call<number>((done) => NodeFs.writev(fd, buffers, done)), (written) => {
+const writeAll = (fd: number, buffers: ReadonlyArray<Buffer>, done: (err: NodeJS.ErrnoException | null) => void): void =>
+  NodeFs.writev(fd, buffers, (err, written) => {
+    if (err) return done(err)
     let rest = written
     const left: Array<Buffer> = []
     for (const b of buffers) {
@@ -57,7 +58,8 @@ const writeAll = (fd: number, buffers: ReadonlyArray<Buffer>): Effect.Effect<voi
         rest = 0
       }
     }
-    return left.length === 0 ? Effect.void : writeAll(fd, left)
+    if (left.length === 0) done(null)
+    else writeAll(fd, left, done)
   })
 
 const unlinkQuietly = (path: Uint8Array): Effect.Effect<void> =>
@@ -72,13 +74,41 @@ export const create = (directory: Uint8Array): Effect.Effect<Temp, UploadFailure
   let fd: number | undefined
   let pending: Array<Buffer> = []
   let pendingBytes = 0
-  const flush = Effect.suspend(() => {
-    if (fd === undefined || pending.length === 0) return Effect.void
+  // One batch is written while the next one fills: reading from the client never waits for the
+  // disk unless two batches' worth is outstanding.
+  let writing = false
+  let failure: NodeJS.ErrnoException | undefined
+  let waiters: Array<() => void> = []
+  const startWrite = () => {
     const buffers = pending
     pending = []
     pendingBytes = 0
-    return Effect.mapError(writeAll(fd, buffers), failed)
-  })
+    writing = true
+    writeAll(fd!, buffers, (err) => {
+      writing = false
+      if (err) failure ??= err
+      const woken = waiters
+      waiters = []
+      for (const wake of woken) wake()
+    })
+  }
+  /** Waits until no write is outstanding (the descriptor may then be closed), then reports a failed one. */
+  const idle: Effect.Effect<void, UploadFailure.UploadFailure> = Effect.flatMap(
+    Effect.async<void>((resume) => {
+      if (!writing) return resume(Effect.void)
+      const wake = () => resume(Effect.void)
+      waiters.push(wake)
+      return Effect.sync(() => {
+        waiters = waiters.filter((w) => w !== wake)
+      })
+    }),
+    () => failure === undefined ? Effect.void : Effect.fail(failed(failure))
+  )
+  const flush = Effect.zipRight(idle, Effect.suspend(() => {
+    if (fd === undefined || pending.length === 0) return Effect.void
+    startWrite()
+    return Effect.void
+  }))
   const closeFd = Effect.suspend(() => {
     const open = fd
     fd = undefined
@@ -92,7 +122,7 @@ export const create = (directory: Uint8Array): Effect.Effect<Temp, UploadFailure
         pendingBytes += chunk.length
         return pendingBytes >= BATCH_BYTES ? flush : Effect.void
       }),
-    close: Effect.zipRight(flush, closeFd)
+    close: Effect.zipRight(Effect.zipRight(flush, idle), closeFd)
   }
   // The descriptor is kept inside the (uninterruptible) acquisition, so the release always sees it.
   const open = call<number>((done) => NodeFs.open(asBuffer(path), "wx", 0o644, done)).pipe(
@@ -102,7 +132,8 @@ export const create = (directory: Uint8Array): Effect.Effect<Temp, UploadFailure
       return temp
     })
   )
-  return Effect.acquireRelease(open, () => Effect.zipRight(Effect.ignore(closeFd), unlinkQuietly(path)))
+  // A write still running when the upload is abandoned finishes before its descriptor is closed.
+  return Effect.acquireRelease(open, () => Effect.zipRight(Effect.ignore(Effect.zipRight(Effect.ignore(idle), closeFd)), unlinkQuietly(path)))
 }
 
 /** Puts a closed temporary file at `target` unless that name exists (`Exists` then): `link`, then the temporary name goes. */
