@@ -161,7 +161,7 @@ class Connection implements Handle {
   private onData(chunk: Buffer): void {
     if (this.phase >= Phase.Closing) return
     if (this.body !== undefined && !this.body.done) {
-      const used = this.feedBody(chunk, 0)
+      const used = this.feedBody(chunk, 0, false)
       if (used < chunk.length) this.append(chunk.subarray(used))
     } else {
       this.append(chunk)
@@ -274,7 +274,7 @@ class Connection implements Handle {
       this.bodyQueued = 0
       this.discarding = false
       this.discarded = 0
-      if (this.len > 0) this.consume(this.feedBody(this.view(), 0))
+      if (this.len > 0) this.consume(this.feedBody(this.view(), 0, this.owned))
     } else {
       this.body = undefined
     }
@@ -293,15 +293,19 @@ class Connection implements Handle {
 
   // ---- request bodies ----------------------------------------------------------------------
 
-  /** Feeds body bytes from `bytes[offset..]`; returns how many belonged to the body. */
-  private feedBody(bytes: Uint8Array, offset: number): number {
+  /**
+   * Feeds body bytes from `bytes[offset..]`; returns how many belonged to the body. `shared`: the
+   * bytes are in the connection's own buffer, which later input is written into, so the body gets
+   * a copy; a chunk straight from the socket is never written to again and is passed on as it is
+   * (a copy of every chunk cost a fifth of an upload's time).
+   */
+  private feedBody(bytes: Uint8Array, offset: number, shared: boolean): number {
     const body = this.body!
     const used = body.feed(bytes, offset, (data) => {
       if (this.discarding) {
         this.discarded += data.length
       } else {
-        // A copy: the socket's buffer may be a view that is reused for the next request's bytes.
-        this.bodyQueue.push(Buffer.from(data))
+        this.bodyQueue.push(shared ? Buffer.from(data) : data)
         this.bodyQueued += data.length
       }
     })
