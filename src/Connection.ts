@@ -80,6 +80,8 @@ class Connection implements Handle {
   private paused = false
   private fiber: Fiber.RuntimeFiber<void, unknown> | undefined
   private closeAfter = true
+  /** The request asked for `100 Continue` and it has not been sent (`ServerConfig.continueAt`). */
+  private continuePending = false
   private body: BodyDecoder | undefined
   private bodyQueue: Array<Uint8Array> = []
   private bodyQueued = 0
@@ -278,7 +280,8 @@ class Connection implements Handle {
     } else {
       this.body = undefined
     }
-    if (head.expectContinue) this.socket.write(Buffer.from(`${this.env.config.protocolVersion} 100 Continue\r\n\r\n`, "latin1"))
+    this.continuePending = head.expectContinue
+    if (this.body === undefined || this.env.config.continueAt === "head") this.sendContinue()
     const request: Request.Request = {
       command: head.command,
       path: head.path,
@@ -334,7 +337,15 @@ class Connection implements Handle {
     return used
   }
 
+  /** `100 Continue`, once, if the request asked for it and it has not gone out. */
+  private sendContinue(): void {
+    if (!this.continuePending) return
+    this.continuePending = false
+    this.socket.write(Buffer.from(`${this.env.config.protocolVersion} 100 Continue\r\n\r\n`, "latin1"))
+  }
+
   private readonly readBody: Effect.Effect<Uint8Array | undefined, Request.RequestBodyError> = Effect.async((resume) => {
+    this.sendContinue()
     this.bodyWaiter = resume
     this.wakeBodyReader()
     return Effect.sync(() => {
@@ -426,6 +437,11 @@ class Connection implements Handle {
   private send(exchange: Exchange, response: Response.Response, onHead: () => void): Effect.Effect<void, BodyWriter.ShortBody> {
     return Effect.suspend(() => {
       const { config, log } = this.env
+      if (this.continuePending) {
+        // Answered without the body, before `100 Continue`: whether the client sends it anyway is unknown.
+        this.continuePending = false
+        this.closeAfter = true
+      }
       const { closeConnection, plan, text } = HeadCache.head(response, {
         command: exchange.command,
         requestVersion: exchange.requestVersion,

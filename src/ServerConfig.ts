@@ -26,6 +26,13 @@ export interface Service {
   readonly keepAliveTimeout: Duration.Duration
   /** Time in-flight responses get to finish when the server stops (CONTRACT D9). */
   readonly shutdownGrace: Duration.Duration
+  /**
+   * When `100 Continue` goes out for a request with a body and `Expect: 100-continue`: `"head"`
+   * as soon as the head is parsed (CPython's `handle_expect_100`), `"read"` when the handler first
+   * reads the body, so a handler that refuses it (an upload's 413 or 409) answers before the client
+   * sends a byte of it; the connection then closes, as the client may send the body or not.
+   */
+  readonly continueAt: "head" | "read"
 }
 
 /** Options for {@link make}: every field optional, defaults are CPython's (and the contract's). */
@@ -48,6 +55,8 @@ export interface Options {
   readonly keepAliveTimeout?: Duration.DurationInput | undefined
   /** Time in-flight responses get when the server stops (5 seconds). */
   readonly shutdownGrace?: Duration.DurationInput | undefined
+  /** When `100 Continue` is sent: `"head"` (CPython) or on the body's first read. */
+  readonly continueAt?: "head" | "read" | undefined
 }
 
 /** The service tag. */
@@ -63,7 +72,8 @@ export const defaults: Service = {
   maxHeadBytes: 1024 * 1024,
   headerTimeout: Duration.seconds(30),
   keepAliveTimeout: Duration.seconds(15),
-  shutdownGrace: Duration.seconds(5)
+  shutdownGrace: Duration.seconds(5),
+  continueAt: "head"
 }
 
 /** Builds a config from options, filling in the defaults. */
@@ -78,7 +88,8 @@ export const make = (options: Options = {}): Service => ({
   keepAliveTimeout: options.keepAliveTimeout === undefined
     ? defaults.keepAliveTimeout
     : Duration.decode(options.keepAliveTimeout),
-  shutdownGrace: options.shutdownGrace === undefined ? defaults.shutdownGrace : Duration.decode(options.shutdownGrace)
+  shutdownGrace: options.shutdownGrace === undefined ? defaults.shutdownGrace : Duration.decode(options.shutdownGrace),
+  continueAt: options.continueAt ?? defaults.continueAt
 })
 
 /** `Server` header value (`version_string()`). */

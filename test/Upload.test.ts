@@ -218,6 +218,68 @@ describe("limits", () => {
     }), 30_000)
 })
 
+/**
+ * A PUT with `Expect: 100-continue` that sends its body only once `100 Continue` has arrived (as a
+ * careful client does): everything the server sent, and whether the body went out.
+ */
+const expecting = (port: number, path: string, body: Buffer) =>
+  Effect.async<{ readonly data: string; readonly bodySent: boolean }>((resume) => {
+    const socket = Net.connect({ port, host: "127.0.0.1" })
+    let data = ""
+    let bodySent = false
+    socket.setEncoding("latin1")
+    socket.on("connect", () => {
+      socket.write(`PUT ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`)
+    })
+    socket.on("data", (c) => {
+      data += c
+      if (!bodySent && data.startsWith("HTTP/1.1 100 Continue\r\n\r\n")) {
+        bodySent = true
+        socket.write(body)
+      }
+    })
+    socket.on("error", () => {})
+    socket.on("close", () => resume(Effect.succeed({ data, bodySent })))
+    return Effect.sync(() => socket.destroy())
+  })
+
+describe("Expect: 100-continue with --upload", () => {
+  it.scopedLive("a refused upload (413 declared too large, 409 name taken) is answered before 100 Continue, so its body is never sent; an accepted one gets 100 Continue, then 201", () =>
+    Effect.gen(function*() {
+      const { root, up } = tree()
+      Fs.writeFileSync(Path.join(up, "taken.txt"), "first\n")
+      const port = yield* serve(root, ["--upload", "--upload-max-size", "64K", "-p", "HTTP/1.1"])
+      const tooLarge = yield* expecting(port, "/up/huge.bin", random(70_000))
+      assert.match(tooLarge.data, /^HTTP\/1\.1 413 /)
+      assert.notInclude(tooLarge.data, "100 Continue")
+      assert.include(tooLarge.data, "\r\nConnection: close\r\n")
+      assert.isFalse(tooLarge.bodySent)
+      const taken = yield* expecting(port, "/up/taken.txt", random(1000))
+      assert.match(taken.data, /^HTTP\/1\.1 409 /)
+      assert.isFalse(taken.bodySent)
+      assert.strictEqual(Fs.readFileSync(Path.join(up, "taken.txt"), "utf8"), "first\n")
+      const body = random(50_000)
+      const accepted = yield* expecting(port, "/up/new.bin", body)
+      assert.isTrue(accepted.bodySent)
+      assert.match(accepted.data, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /)
+      assert.isTrue(Fs.readFileSync(Path.join(up, "new.bin")).equals(body))
+      assert.deepStrictEqual(listing(up), ["new.bin", "taken.txt"])
+    }), 30_000)
+
+  it.scopedLive("curl -T with Expect: 409 for a taken name and no byte of the body uploaded; a new name: 201 with every byte", () =>
+    Effect.gen(function*() {
+      const { base, root, up } = tree()
+      const source = Path.join(base, "source.bin")
+      Fs.writeFileSync(source, random(300_000))
+      Fs.writeFileSync(Path.join(up, "taken.bin"), "first\n")
+      const port = yield* serve(root, ["--upload", "-p", "HTTP/1.1"])
+      const args = (name: string) => ["-o", "/dev/null", "-s", "-S", "-w", "%{http_code} %{size_upload}", "-H", "Expect: 100-continue", "--expect100-timeout", "30", "-T", source, `http://127.0.0.1:${port}/up/${name}`]
+      assert.strictEqual((yield* run("curl", args("taken.bin"))).stdout, "409 0")
+      assert.strictEqual((yield* run("curl", args("new.bin"))).stdout, "201 300000")
+      assert.isTrue(Fs.readFileSync(Path.join(up, "new.bin")).equals(Fs.readFileSync(source)))
+    }), 30_000)
+})
+
 describe("aborted and concurrent uploads", () => {
   it.scopedLive("Python's http.client cut off half way through the body: no file, no temporary file", () =>
     Effect.gen(function*() {

@@ -22,13 +22,17 @@ import * as ServerConfig from "../ServerConfig.js"
 import * as Upload from "../Upload.js"
 import type * as CliOptions from "./CliOptions.js"
 
-/** The server's settings from the options (`protocol_version` and the contract's timeouts). */
+/**
+ * The server's settings from the options (`protocol_version` and the contract's timeouts); with
+ * `--upload`, `100 Continue` waits for the upload's own checks (a refused upload's body is never sent).
+ */
 export const config = (options: CliOptions.ServeOptions): Layer.Layer<ServerConfig.ServerConfig> =>
   ServerConfig.layer({
     protocolVersion: options.protocol,
     headerTimeout: Duration.seconds(options.headerTimeout),
     keepAliveTimeout: Duration.seconds(options.keepAliveTimeout),
-    shutdownGrace: Duration.seconds(options.shutdownGrace)
+    shutdownGrace: Duration.seconds(options.shutdownGrace),
+    continueAt: options.upload ? "read" : "head"
   })
 
 type Handler<E, R> = Layer.Layer<RequestHandler.RequestHandler, E, R>
