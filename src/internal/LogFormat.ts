@@ -26,7 +26,9 @@ export const combinedDate = (epochMs: number): string => {
 export const escapeCombined = (text: string): string =>
   text.replace(/[\x00-\x1f\x7f-\x9f"\\]/g, (c) => c === "\"" || c === "\\" ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
 
-const field = (text: string | undefined): string => text === undefined || text === "" ? "-" : escapeCombined(text)
+/** An unquoted field (the user): a space is escaped too, so that it cannot split the field (`-` when empty). */
+const field = (text: string | undefined): string =>
+  text === undefined || text === "" ? "-" : text === "-" ? "\\x2d" : escapeCombined(text).replace(/ /g, "\\x20")
 const quoted = (text: string | undefined): string => `"${text === undefined ? "-" : escapeCombined(text)}"`
 
 /** `client - user [time] "request line" status bytes "referer" "user agent"` (NCSA combined), with a newline. */
