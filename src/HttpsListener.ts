@@ -94,9 +94,10 @@ const behindProxy = (server: Tls.Server, log: AccessLog.Service, options: Option
   Effect.gen(function*() {
     const timeoutMs = options.handshakeTimeoutMs ?? 30_000
     const raw = Net.createServer(Listener.serverOptions)
-    const sources = new Map<string, ProxyProtocol.Outcome & { _tag: "Header" }>()
+    const sources = new Map<string, Extract<ProxyProtocol.Outcome, { _tag: "Header" }>>()
     const peerOf = (socket: Net.Socket) => `${socket.remoteAddress} ${socket.remotePort}`
     const tcp = yield* Listener.bind(raw, "connection", options, "https")
+    const waiting = new Set<Net.Socket>()
     const accept = (onSocket: (socket: Listener.Socket) => void) => {
       const onSecure = (socket: Tls.TLSSocket) => {
         const key = peerOf(socket)
@@ -111,7 +112,9 @@ const behindProxy = (server: Tls.Server, log: AccessLog.Service, options: Option
             // Bound with node:net above: every accepted socket is a net.Socket.
             const socket = accepted as Net.Socket
             const peer = socket.remoteAddress ?? "-"
+            waiting.add(socket)
             ProxyProtocol.readBeforeTls(socket, timeoutMs, (outcome) => {
+              waiting.delete(socket)
               if (outcome._tag === "Failed") {
                 if (outcome.message !== undefined) Effect.runFork(AccessLog.logError(log, peer, outcome.message))
                 return
@@ -127,7 +130,9 @@ const behindProxy = (server: Tls.Server, log: AccessLog.Service, options: Option
         () => Effect.sync(() => server.off("secureConnection", onSecure))
       )
     }
-    return { ...tcp, accept } satisfies Listener.Service
+    // Stopping also closes the connections still waiting for their header.
+    const stop = Effect.zipRight(tcp.stop, Effect.sync(() => waiting.forEach((socket) => socket.destroy())))
+    return { ...tcp, accept, stop } satisfies Listener.Service
   })
 
 /**

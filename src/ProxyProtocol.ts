@@ -82,7 +82,9 @@ class ProxiedSocket extends EventEmitter implements Listener.Socket {
     raw.on("data", (chunk: Buffer) => this.onData(chunk))
     raw.on("end", () => this.reading === undefined ? this.push(null) : this.fail(this.reading.ended()))
     raw.on("drain", () => this.emit("drain"))
-    raw.on("error", (error: Error) => this.reading === undefined ? this.emit("error", error) : undefined)
+    raw.on("error", (error: Error) => {
+      if (this.reading === undefined && this.listenerCount("error") > 0) this.emit("error", error)
+    })
     raw.on("close", (hadError: boolean) => {
       if (this.reading !== undefined) this.fail(this.reading.ended())
       else this.emit("close", hadError)
@@ -241,16 +243,30 @@ export const readBeforeTls = (socket: Net.Socket, timeoutMs: number, done: (outc
   socket.on("error", () => {})
 }
 
-/** Wraps a listener: each accepted connection is handed on once its header is read, or closed with one log line. */
+/**
+ * Wraps a listener: each accepted connection is handed on once its header is read, or closed with
+ * one log line. Stopping also closes the connections still waiting for their header.
+ */
 export const around = (listener: Listener.Service, log: AccessLog.Service, options: Options = {}): Listener.Service => {
   const timeoutMs = options.timeoutMs ?? 30_000
+  const waiting = new Set<Listener.Socket>()
   return {
     address: listener.address,
-    stop: listener.stop,
+    stop: Effect.zipRight(
+      listener.stop,
+      Effect.sync(() => {
+        for (const socket of waiting) socket.destroy()
+      })
+    ),
     accept: (onSocket) =>
       listener.accept((socket) => {
         const peer = socket.remoteAddress ?? "-"
-        new ProxiedSocket(socket, timeoutMs, onSocket, (message) => {
+        waiting.add(socket)
+        new ProxiedSocket(socket, timeoutMs, (ready) => {
+          waiting.delete(socket)
+          onSocket(ready)
+        }, (message) => {
+          waiting.delete(socket)
           if (message !== undefined) Effect.runFork(AccessLog.logError(log, peer, message))
         })
       })

@@ -1,6 +1,7 @@
 /** The PROXY protocol listener layer over real loopback sockets: the header's source is the client, anything else is closed. */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -132,6 +133,20 @@ describe("ProxyProtocol", () => {
       assert.isBelow(elapsed, 5000)
       assert.strictEqual(lines.length, 2)
       for (const line of lines) assert.match(line, /no PROXY protocol header within 0\.4 s, closing the connection\n$/)
+    }))
+
+  it.scopedLive("a graceful stop also closes the connections still waiting for their header", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const { port, fiber } = yield* serve({ lines })
+      const waiting = yield* Server.connect(port)
+      waiting.send("PROXY TCP4 192.0.2.1")
+      const served = yield* Server.connect(port)
+      served.send(Buffer.concat([Proxy.v1("192.0.2.2", "127.0.0.1", 1, 80), Buffer.from(get("/a.txt"))]))
+      yield* served.read((d) => d.includes("proxied\n"))
+      yield* Fiber.interrupt(fiber)
+      yield* waiting.read(() => false, 5000)
+      assert.isTrue(waiting.closed())
     }))
 
   it.scopedLive("serial mode: a second proxied connection waits for the first, then gets its own address", () =>
