@@ -13,7 +13,10 @@ const content = "logged file\n"
 beforeAll(() => {
   Cli.ensureBuilt()
   Fs.writeFileSync(Path.join(dir, "a.txt"), content)
+  Fs.writeFileSync(Path.join(dir, "big.bin"), Buffer.alloc(big, 1))
 }, 60_000)
+
+const big = 64 * 1024 * 1024
 
 /** India has had one offset, +05:30, all year since 1945: the lines' local time is known exactly. */
 const env = { TZ: "Asia/Kolkata" }
@@ -114,6 +117,19 @@ describe("--log-format from the command line", () => {
         "127.0.0.1 - - [] code 401, message Unauthorized",
         "127.0.0.1 - - [] \"GET /a.txt HTTP/1.0\" 401 -"
       ])
+    }), 30_000)
+
+  it.scopedLive("a download the client abandons is logged too, with the bytes that left", () =>
+    Effect.gen(function*() {
+      const { port, running } = yield* Cli.serve([...base, "--log-format", "json"], { env })
+      const client = yield* Server.connect(port)
+      client.send(`GET /big.bin HTTP/1.0\r\n${credentials}\r\n\r\n`)
+      yield* client.read((d) => d.length > 100_000)
+      client.socket.destroy()
+      const [line] = yield* lines(running, 1)
+      const object = JSON.parse(line)
+      assert.deepStrictEqual([object.target, object.status, object.user], ["/big.bin", 200, "alice"])
+      assert.isTrue(object.bytes > 0 && object.bytes < big, String(object.bytes))
     }), 30_000)
 
   it.effect("an unknown format is a usage error", () =>
