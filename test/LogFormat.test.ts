@@ -25,7 +25,8 @@ const entries: FastCheck.Arbitrary<AccessLog.Entry> = FastCheck.record({
 /** Undoes Apache's escaping: `\"`, `\\`, `\xhh`. */
 const unescape = (s: string) => s.replace(/\\(["\\])|\\x([0-9a-f]{2})/g, (_m, c: string | undefined, hex: string | undefined) => c ?? String.fromCharCode(parseInt(hex!, 16)))
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/
-const COMBINED = /^(\S+) - (\S+) \[(\d\d)\/(\w{3})\/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-) "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)"\n$/
+// Fields are split at ASCII spaces (what the format escapes), not at every Unicode space (U+00A0 is one).
+const COMBINED = /^([^ ]+) - ([^ ]+) \[(\d\d)\/(\w{3})\/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-) "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)"\n$/
 
 describe("LogFormat", () => {
   it.prop("combined: one line of NCSA combined whose fields give back what was logged", [entries], ([entry]) => {
@@ -44,6 +45,15 @@ describe("LogFormat", () => {
     assert.strictEqual(bytes, entry.bytes === undefined ? "-" : String(entry.bytes))
     assert.strictEqual(unescape(referer), entry.referer ?? "-")
     assert.strictEqual(unescape(agent), entry.userAgent ?? "-")
+  })
+
+  it("combined: a user with spaces, a no-break space or a lone dash stays one field", () => {
+    const entry = FastCheck.sample(entries, { seed: 3, numRuns: 1 })[0]
+    const user = (u: string) => COMBINED.exec(LogFormat.combined({ ...entry, user: u }))?.[2]
+    assert.strictEqual(user("a b"), "a\\x20b")
+    assert.strictEqual(user("a\u00a0b"), "a\u00a0b")
+    assert.strictEqual(user("-"), "\\x2d")
+    assert.strictEqual(user(""), "-")
   })
 
   it("combined's time: local time and its UTC offset, as Apache's %t", () => {
