@@ -52,9 +52,12 @@ class Collector {
   }
 }
 
+/** The longest delay `setTimeout` takes (about 24.8 days); a longer one would fire after 1 ms. */
+const MAX_DELAY = 2 ** 31 - 1
+
 /** Runs `f` after `ms` unless cancelled; the timer does not keep the process alive. */
 const timer = (ms: number, f: () => void): () => void => {
-  const handle = setTimeout(f, ms)
+  const handle = setTimeout(f, Math.min(ms, MAX_DELAY))
   handle.unref?.()
   return () => clearTimeout(handle)
 }

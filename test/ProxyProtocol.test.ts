@@ -135,6 +135,21 @@ describe("ProxyProtocol", () => {
       for (const line of lines) assert.match(line, /no PROXY protocol header within 0\.4 s, closing the connection\n$/)
     }))
 
+  it.scopedLive("a time limit longer than setTimeout's largest delay (--header-timeout 1e8) is not cut to a millisecond", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const { port } = yield* serve({ lines, timeoutMs: 1e11 })
+      const c = yield* Server.connect(port)
+      c.send("PROX")
+      // A timer overflowing to 1 ms would have closed the connection long before this.
+      yield* c.read(() => false, 200)
+      assert.isFalse(c.closed())
+      c.send(Buffer.concat([Proxy.v1("192.0.2.3", "127.0.0.1", 1, 80).subarray(4), Buffer.from(get("/a.txt"))]))
+      const answer = yield* c.read((d) => d.includes("proxied\n"))
+      assert.match(answer.toString("latin1"), /^HTTP\/1\.0 200 OK\r\n/)
+      assert.match(lines[0], ACCESS("192.0.2.3", "GET /a.txt HTTP/1.0", 200))
+    }))
+
   it.scopedLive("a graceful stop also closes the connections still waiting for their header", () =>
     Effect.gen(function*() {
       const lines: Array<string> = []
