@@ -149,7 +149,8 @@ export const layer = (options: Options): Layer.Layer<Listener.Listener | TlsRelo
         ...Listener.serverOptions,
         ...context,
         ALPNProtocols: ["http/1.1"],
-        handshakeTimeout: options.handshakeTimeoutMs ?? 30_000
+        // setTimeout cannot wait longer (a longer time limit prints a TimeoutOverflowWarning and is cut).
+        handshakeTimeout: Math.min(options.handshakeTimeoutMs ?? 30_000, 2 ** 31 - 1)
       })
       // With a listener for it, Node leaves the socket open: it must be destroyed here.
       server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: Tls.TLSSocket) => {

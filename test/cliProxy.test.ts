@@ -88,6 +88,18 @@ describe("--proxy-protocol from the command line", () => {
       assert.notInclude(running.stderr(), "?none")
     }), 30_000)
 
+  it.scopedLive("a --header-timeout beyond setTimeout's range works over TLS behind a header, without a TimeoutOverflowWarning", () =>
+    Effect.gen(function*() {
+      const cert = Path.join(dir, "cert.crt")
+      const { port, running } = yield* Cli.serve([
+        ...base, "--proxy-protocol", "--header-timeout", "100000000", "--tls-cert", cert, "--tls-key", Path.join(dir, "cert.key")
+      ])
+      const curl = yield* run("curl", ["-s", "--haproxy-protocol", "--cacert", cert, "-w", "%{http_code}", "-o", "/dev/null", `https://127.0.0.1:${port}/a.txt?long`])
+      assert.strictEqual(curl.stdout, "200", curl.stderr)
+      yield* loggedClient(running, "/a.txt?long")
+      assert.notInclude(running.stderr(), "Warning")
+    }), 30_000)
+
   it.scopedLive("a header that never comes is cut off after --header-timeout, with one line", () =>
     Effect.gen(function*() {
       const { port, running } = yield* Cli.serve([...base, "--proxy-protocol", "--header-timeout", "0.5"])
