@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as NodeFs from "node:fs"
 import * as HttpDate from "./HttpDate.js"
+import * as LogFormat from "./internal/LogFormat.js"
 import * as PyText from "./internal/PyText.js"
 
 /** One request as the log sees it: everything a log format may print. */
@@ -99,6 +100,26 @@ export const make = (write: (line: string) => void): Service => {
 }
 
 /**
+ * Builds a log that writes each request as an NCSA combined line once its response is complete
+ * (with the bytes sent); other messages keep CPython's line.
+ */
+export const makeCombined = (write: (line: string) => void): Service => ({
+  logMessage: (client, message) => Effect.sync(() => write(formatLine(client, message, Date.now()))),
+  logRequest: () => Effect.void,
+  logResponse: (entry) => Effect.sync(() => write(LogFormat.combined(entry)))
+})
+
+/**
+ * Builds a log that writes JSON lines: each request once its response is complete (the keys of
+ * `LogFormat.jsonLine`), each other message as `time`, `client` and `message`.
+ */
+export const makeJson = (write: (line: string) => void): Service => ({
+  logMessage: (client, message) => Effect.sync(() => write(LogFormat.jsonMessage(client, message, Date.now()))),
+  logRequest: () => Effect.void,
+  logResponse: (entry) => Effect.sync(() => write(LogFormat.jsonLine(entry)))
+})
+
+/**
  * A writer that gathers the lines of one event-loop turn into a single write: one `write` per line
  * costs a system call and a trip through the stream machinery on every request. What is pending is
  * written synchronously when the process exits.
@@ -127,6 +148,12 @@ export const batchedWriter = (stream: NodeJS.WritableStream, fd?: number): (line
 
 /** Logs to standard error, as CPython does. */
 export const layer: Layer.Layer<AccessLog> = Layer.sync(AccessLog, () => make(batchedWriter(process.stderr, 2)))
+
+/** NCSA combined lines on standard error (`--log-format combined`). */
+export const layerCombined: Layer.Layer<AccessLog> = Layer.sync(AccessLog, () => makeCombined(batchedWriter(process.stderr, 2)))
+
+/** JSON lines on standard error (`--log-format json`). */
+export const layerJson: Layer.Layer<AccessLog> = Layer.sync(AccessLog, () => makeJson(batchedWriter(process.stderr, 2)))
 
 /** Logs nothing (for benchmarks and tests that do not look at the log). */
 export const layerSilent: Layer.Layer<AccessLog> = Layer.succeed(AccessLog, {

@@ -453,13 +453,11 @@ class Connection implements Handle {
       onHead()
       this.sent = -text.length
       const sent = BodyWriter.send(this.sink, text, response.body, plan)
-      const logged = Effect.zipRight(log.logRequest(entry), sent)
       const logResponse = log.logResponse
-      if (logResponse === undefined) return logged
-      return Effect.zipRight(
-        logged,
-        Effect.suspend(() => logResponse(entry.complete(Math.max(0, this.sent), Date.now())))
-      )
+      if (logResponse === undefined) return Effect.zipRight(log.logRequest(entry), sent)
+      // A response cut off (the client gone, a short body) is logged too, with the bytes that left.
+      const complete = Effect.suspend(() => logResponse(entry.complete(Math.max(0, this.sent), Date.now())))
+      return Effect.zipRight(log.logRequest(entry), Effect.ensuring(sent, complete))
     })
   }
 

@@ -10,10 +10,12 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
+import * as Net from "node:net"
 import * as Tls from "node:tls"
 import * as AccessLog from "./AccessLog.js"
 import * as SystemError from "./internal/SystemError.js"
 import * as Listener from "./Listener.js"
+import * as ProxyProtocol from "./ProxyProtocol.js"
 
 /** Where the certificate and key are, and how long a handshake may take. */
 export interface Options extends Listener.Options {
@@ -25,6 +27,11 @@ export interface Options extends Listener.Options {
   readonly password?: string | undefined
   /** Time a client has to complete its handshake (the command line uses the head timeout); 30 s by default. */
   readonly handshakeTimeoutMs?: number | undefined
+  /**
+   * Each connection starts with a PROXY protocol header, before the handshake (`--proxy-protocol`):
+   * its source becomes the client address. It must arrive within the handshake's time limit.
+   */
+  readonly proxyProtocol?: boolean | undefined
 }
 
 /** The certificate or key cannot be used: a file is missing or unreadable, the PEM is bad, or the password is wrong. */
@@ -78,6 +85,57 @@ const handshakeFailure = (error: NodeJS.ErrnoException): string =>
   error.code === "ERR_TLS_HANDSHAKE_TIMEOUT" ? "TLS handshake timed out" : `TLS handshake failed: ${error.code ?? error.message}`
 
 /**
+ * Listens with `node:net`, reads each connection's PROXY header, then hands the socket to the TLS
+ * server (its `connection` event), which finds the bytes after the header still in the socket.
+ * The TLS socket reports the real peer, which identifies the header's source until the handshake
+ * is over.
+ */
+const behindProxy = (server: Tls.Server, log: AccessLog.Service, options: Options) =>
+  Effect.gen(function*() {
+    const timeoutMs = options.handshakeTimeoutMs ?? 30_000
+    const raw = Net.createServer(Listener.serverOptions)
+    const sources = new Map<string, Extract<ProxyProtocol.Outcome, { _tag: "Header" }>>()
+    const peerOf = (socket: Net.Socket) => `${socket.remoteAddress} ${socket.remotePort}`
+    const tcp = yield* Listener.bind(raw, "connection", options, "https")
+    const waiting = new Set<Net.Socket>()
+    const accept = (onSocket: (socket: Listener.Socket) => void) => {
+      const onSecure = (socket: Tls.TLSSocket) => {
+        const key = peerOf(socket)
+        const header = sources.get(key)
+        sources.delete(key)
+        onSocket(ProxyProtocol.readdress(socket, header?.source))
+      }
+      return Effect.acquireUseRelease(
+        Effect.sync(() => server.on("secureConnection", onSecure)),
+        () =>
+          tcp.accept((accepted) => {
+            // Bound with node:net above: every accepted socket is a net.Socket.
+            const socket = accepted as Net.Socket
+            const peer = socket.remoteAddress ?? "-"
+            waiting.add(socket)
+            ProxyProtocol.readBeforeTls(socket, timeoutMs, (outcome) => {
+              waiting.delete(socket)
+              if (outcome._tag === "Failed") {
+                if (outcome.message !== undefined) Effect.runFork(AccessLog.logError(log, peer, outcome.message))
+                return
+              }
+              const key = peerOf(socket)
+              sources.set(key, outcome)
+              socket.once("close", () => {
+                if (sources.get(key) === outcome) sources.delete(key)
+              })
+              server.emit("connection", socket)
+            })
+          }),
+        () => Effect.sync(() => server.off("secureConnection", onSecure))
+      )
+    }
+    // Stopping also closes the connections still waiting for their header.
+    const stop = Effect.zipRight(tcp.stop, Effect.sync(() => waiting.forEach((socket) => socket.destroy())))
+    return { ...tcp, accept, stop } satisfies Listener.Service
+  })
+
+/**
  * Binds with `node:tls` (TLS 1.2 and 1.3, ALPN `http/1.1`). A failed or abandoned handshake is one
  * line in the access log; the `TlsReload` service swaps in the certificate and key as they are
  * now on disk, and keeps the old pair (with one log line) when they cannot be loaded.
@@ -91,7 +149,8 @@ export const layer = (options: Options): Layer.Layer<Listener.Listener | TlsRelo
         ...Listener.serverOptions,
         ...context,
         ALPNProtocols: ["http/1.1"],
-        handshakeTimeout: options.handshakeTimeoutMs ?? 30_000
+        // setTimeout cannot wait longer (a longer time limit prints a TimeoutOverflowWarning and is cut).
+        handshakeTimeout: Math.min(options.handshakeTimeoutMs ?? 30_000, 2 ** 31 - 1)
       })
       // With a listener for it, Node leaves the socket open: it must be destroyed here.
       server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: Tls.TLSSocket) => {
@@ -99,7 +158,9 @@ export const layer = (options: Options): Layer.Layer<Listener.Listener | TlsRelo
         socket.destroy()
         Effect.runFork(AccessLog.logError(log, client, handshakeFailure(error)))
       })
-      const listener = yield* Listener.bind(server, "secureConnection", options, "https")
+      const listener = options.proxyProtocol
+        ? yield* behindProxy(server, log, options)
+        : yield* Listener.bind(server, "secureConnection", options, "https")
       const reload = Effect.matchEffect(secureContext(options), {
         onFailure: (error) =>
           Effect.zipRight(AccessLog.logError(log, "-", `TLS reload failed, keeping the current certificate: ${error.message}`), Effect.fail(error)),

@@ -61,6 +61,8 @@ export interface Response {
   readonly errorMessage?: string | undefined
   /** The authenticated user, for the access log's user field. */
   readonly user?: string | undefined
+  /** The client address for the access log when a layer knows better than the peer's (a trusted proxy's `Forwarded`). */
+  readonly client?: string | undefined
 }
 
 /** No body. */

@@ -61,6 +61,9 @@ export * as Listener from "./Listener.js"
 /** Content types by extension: `guess_type`, `extensions_map`, the `mimetypes` table. */
 export * as Mime from "./Mime.js"
 
+/** The PROXY protocol in front of a listener (`--proxy-protocol`): the balancer's header gives the client address. */
+export * as ProxyProtocol from "./ProxyProtocol.js"
+
 /** An incoming request: `command`, `path`, `request_version`, `requestline`, `headers`, `client_address`, `rfile`. */
 export * as Request from "./Request.js"
 
@@ -84,6 +87,9 @@ export * as ResponseWriter from "./ResponseWriter.js"
 
 /** Server-wide settings: `protocol_version`, `server_version`, `sys_version`, parsing limits, timeouts. */
 export * as ServerConfig from "./ServerConfig.js"
+
+/** Trusted proxies around a handler (`--trust-proxy`): the client address from `Forwarded` or `X-Forwarded-For`. */
+export * as TrustProxy from "./TrustProxy.js"
 
 /** Uploads around a handler (E7): PUT and `multipart/form-data` POST written into the directory. */
 export * as Upload from "./Upload.js"

@@ -60,7 +60,7 @@ describe("the option table: parsing", () => {
       bind: undefined, directory: undefined, protocol: "HTTP/1.0", followSymlinks: false, cgi: false,
       precompressed: false, compress: false, listing: "cpython", hideDotfiles: false, spa: undefined, tlsCert: undefined, tlsKey: undefined,
       tlsPasswordFile: undefined, header: [], cors: false, auth: [], authFile: undefined, upload: false, uploadOverwrite: false,
-      uploadMaxSize: 1073741824, headerTimeout: 30, keepAliveTimeout: 15, cgiTimeout: 60, shutdownGrace: 5, port: 8000
+      uploadMaxSize: 1073741824, proxyProtocol: false, trustProxy: [], logFormat: "cpython", headerTimeout: 30, keepAliveTimeout: 15, cgiTimeout: 60, shutdownGrace: 5, port: 8000
     })
     const v = values(["0", "-b127.0.0.1", "-d", "site", "--protocol", "HTTP/1.1", "--cgi", "--header-timeout", "2.5", "--compress"])
     assert.deepStrictEqual([v.port, v.bind, v.directory, v.protocol, v.cgi, v.headerTimeout, v.compress], [0, "127.0.0.1", "site", "HTTP/1.1", true, 2.5, true])
@@ -131,18 +131,32 @@ describe("the option table: parsing", () => {
       HTTPD_KEEP_ALIVE_TIMEOUT: "500 millis", HTTPD_CGI_TIMEOUT: "2", HTTPD_SHUTDOWN_GRACE: "1 minute", HTTPD_TLS_CERT: "c.pem",
       HTTPD_TLS_KEY: "k.pem", HTTPD_TLS_PASSWORD_FILE: "p.txt", HTTPD_CORS: "true", HTTPD_HEADER: "X-Not: read",
       HTTPD_LISTING: "rich", HTTPD_HIDE_DOTFILES: "true", HTTPD_SPA: "app/shell.html", HTTPD_AUTH: "not:read", HTTPD_AUTH_FILE: "users",
-      HTTPD_UPLOAD: "true", HTTPD_UPLOAD_OVERWRITE: "true", HTTPD_UPLOAD_MAX_SIZE: "64K"
+      HTTPD_UPLOAD: "true", HTTPD_UPLOAD_OVERWRITE: "true", HTTPD_UPLOAD_MAX_SIZE: "64K", HTTPD_PROXY_PROTOCOL: "true",
+      HTTPD_TRUST_PROXY: "10.0.0.0/8, ::1", HTTPD_LOG_FORMAT: "json"
     }
     assert.deepStrictEqual(values([], env), {
       port: 9001, bind: "::1", directory: "/srv", protocol: "HTTP/1.1", followSymlinks: true, cgi: true, precompressed: true,
       compress: true, listing: "rich", hideDotfiles: true, spa: "app/shell.html", tlsCert: "c.pem", tlsKey: "k.pem",
       tlsPasswordFile: "p.txt", header: [], cors: true, auth: [], authFile: "users", upload: true, uploadOverwrite: true,
-      uploadMaxSize: 65536, headerTimeout: 30,
+      uploadMaxSize: 65536, proxyProtocol: true, trustProxy: ["10.0.0.0/8", "::1"], logFormat: "json", headerTimeout: 30,
       keepAliveTimeout: 0.5, cgiTimeout: 2, shutdownGrace: 60
     })
     const v = values(["8080", "-p", "HTTP/1.0", "--keep-alive-timeout", "3"], env)
     assert.deepStrictEqual([v.port, v.protocol, v.keepAliveTimeout, v.bind], [8080, "HTTP/1.0", 3, "::1"])
     assert.strictEqual(values([], { HTTPD_CGI: "false" }).cgi, false)
+  })
+
+  it("--proxy-protocol is a switch, --trust-proxy a list of addresses and ranges, --log-format one of its choices", () => {
+    assert.strictEqual(values(["--proxy-protocol"]).proxyProtocol, true)
+    assert.deepStrictEqual(values(["--trust-proxy", "127.0.0.1,10.0.0.0/8 , 2001:db8::/32"]).trustProxy, ["127.0.0.1", "10.0.0.0/8", "2001:db8::/32"])
+    assert.strictEqual(error(["--trust-proxy", "10.0.0.1,proxy.local"]), "argument --trust-proxy: invalid address or CIDR range: 'proxy.local'")
+    assert.strictEqual(error(["--trust-proxy", "10.0.0.1/8"]), "argument --trust-proxy: invalid address or CIDR range: '10.0.0.1/8'")
+    assert.strictEqual(error(["--trust-proxy", "10.0.0.0/33"]), "argument --trust-proxy: invalid address or CIDR range: '10.0.0.0/33'")
+    assert.strictEqual(error(["--trust-proxy", "1.2.3.4,"]), "argument --trust-proxy: invalid address or CIDR range: ''")
+    assert.strictEqual(error(["--trust-proxy"]), "argument --trust-proxy: expected one argument")
+    assert.strictEqual(values(["--log-format", "combined"]).logFormat, "combined")
+    assert.strictEqual(values(["--log-format=json"]).logFormat, "json")
+    assert.strictEqual(error(["--log-format", "xml"]), "argument --log-format: invalid choice: 'xml' (choose from 'cpython', 'combined', 'json')")
   })
 
   it("--listing takes one of its choices", () => {

@@ -68,8 +68,9 @@ const serve = (options: CliOptions.ServeOptions, tlsPassword: string | undefined
       CgiSetupError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
       TlsError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
       BasicAuthError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
-      // Checked when parsing already; a library caller's bad header would land here.
-      InvalidHeader: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 2)
+      // Checked when parsing already; a library caller's bad header or proxy address would land here.
+      InvalidHeader: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 2),
+      TrustProxyError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 2)
     })
   )
 

@@ -6,6 +6,7 @@
 import * as ResponseHeaders from "../ResponseHeaders.js"
 import type * as Response from "../Response.js"
 import * as Bytes from "./Bytes.js"
+import * as IpAddress from "./IpAddress.js"
 import * as OptionTable from "./OptionTable.js"
 import type * as PasswordCheck from "./PasswordCheck.js"
 import * as Seconds from "./Seconds.js"
@@ -116,6 +117,49 @@ const uploadMaxSize: OptionTable.Flag<number> = {
   default: 1024 * 1024 * 1024,
   parse: (text) => invalidIfText(Bytes.parse(text))
 }
+
+/** The access log formats of `--log-format` (E8). */
+export type LogFormat = "cpython" | "combined" | "json"
+const LOG_FORMATS: ReadonlyArray<LogFormat> = ["cpython", "combined", "json"]
+
+/** `--trust-proxy ADDR[,ADDR...]`: addresses and CIDR ranges, each checked. */
+const parseTrustProxy = (text: string): OptionTable.Parsed<ReadonlyArray<string>> => {
+  const entries = text.split(",").map((entry) => entry.trim())
+  const bad = entries.find((entry) => IpAddress.parseRange(entry) === undefined)
+  return bad === undefined ? entries : new OptionTable.Invalid(`invalid address or CIDR range: '${bad}'`)
+}
+
+/** `--proxy-protocol`, `--trust-proxy` and `--log-format` (E8): where the client address comes from, and how requests are logged. */
+const operations = {
+  proxyProtocol: switchEntry(
+    "proxy-protocol",
+    "expect a PROXY protocol v1 or v2 header on every connection (HAProxy, AWS NLB)",
+    "every connection starts with a PROXY protocol v1 or v2 header whose source is the client address; without a valid one within `--header-timeout` the connection is closed (see [Running behind a proxy or load balancer](#running-behind-a-proxy-or-load-balancer))"
+  ),
+  trustProxy: {
+    _tag: "Flag",
+    long: "trust-proxy",
+    metavar: "ADDR[,ADDR...]",
+    help: "take the client address from Forwarded or X-Forwarded-For, from these proxies (addresses or CIDR ranges) only",
+    doc: "from these peers (addresses or CIDR ranges, comma-separated) only, the client address is the rightmost address of `Forwarded` (which wins) or `X-Forwarded-For` that is not one of them",
+    docDefault: "none",
+    default: [],
+    parse: parseTrustProxy
+  } satisfies OptionTable.Flag<ReadonlyArray<string>>,
+  logFormat: {
+    _tag: "Flag",
+    long: "log-format",
+    metavar: "{cpython,combined,json}",
+    help: "access log format (default: cpython)",
+    doc: "`cpython`: CPython's lines; `combined`: NCSA combined; `json`: one JSON object per request (see [Log formats](#log-formats))",
+    docDefault: "`cpython`",
+    default: "cpython" as LogFormat,
+    parse: (text: string): OptionTable.Parsed<LogFormat> =>
+      LOG_FORMATS.includes(text as LogFormat)
+        ? text as LogFormat
+        : new OptionTable.Invalid(`invalid choice: '${text}' (choose from ${LOG_FORMATS.map((f) => `'${f}'`).join(", ")})`)
+  } satisfies OptionTable.Flag<LogFormat>
+} as const
 
 /** `--auth`. */
 const auth: OptionTable.Flag<ReadonlyArray<PasswordCheck.User>> = {
@@ -271,6 +315,7 @@ export const table = {
     "let uploads replace existing files (a PUT then gets 204); without it an existing name is a 409"
   ),
   uploadMaxSize,
+  ...operations,
   headerTimeout: seconds(
     "header-timeout",
     "seconds a request head may take to arrive",

@@ -19,13 +19,16 @@ export interface Exchange {
 /** An {@link AccessLog.Entry} over an exchange and its response. */
 export class LogEntry implements AccessLog.Entry {
   constructor(
-    readonly client: string,
+    private readonly peer: string,
     readonly time: number,
     private readonly exchange: Exchange,
     private readonly response: Response.Response,
     readonly bytes: number | undefined = undefined,
     readonly durationMs: number | undefined = undefined
   ) {}
+  get client() {
+    return this.response.client ?? this.peer
+  }
   get user() {
     return this.response.user
   }
@@ -55,6 +58,6 @@ export class LogEntry implements AccessLog.Entry {
   }
   /** The same entry once the response is complete. */
   complete(bytes: number, now: number): LogEntry {
-    return new LogEntry(this.client, this.time, this.exchange, this.response, bytes, now - this.time)
+    return new LogEntry(this.peer, this.time, this.exchange, this.response, bytes, now - this.time)
   }
 }

@@ -16,9 +16,11 @@ import * as FileSystem from "../FileSystem.js"
 import * as HiddenFiles from "../HiddenFiles.js"
 import * as HttpsListener from "../HttpsListener.js"
 import * as Listener from "../Listener.js"
+import * as ProxyProtocol from "../ProxyProtocol.js"
 import type * as RequestHandler from "../RequestHandler.js"
 import * as ResponseHeaders from "../ResponseHeaders.js"
 import * as ServerConfig from "../ServerConfig.js"
+import * as TrustProxy from "../TrustProxy.js"
 import * as Upload from "../Upload.js"
 import type * as CliOptions from "./CliOptions.js"
 
@@ -59,7 +61,8 @@ export const corsMethods = (options: CliOptions.ServeOptions): ReadonlyArray<str
  * output, uploads and errors get none); uploads around that; CGI around those (its scripts keep
  * their POSTs); hidden dotfiles refused before any of them; authentication around all that; CORS
  * outermost (every response, preflights answered before anything else: a preflight carries no
- * credentials).
+ * credentials); the trusted proxies' client address around everything, so every response is
+ * logged with it.
  */
 export const handler = (options: CliOptions.ServeOptions) => {
   const files = FileHandler.layer({
@@ -96,7 +99,9 @@ export const handler = (options: CliOptions.ServeOptions) => {
     options.auth.length === 0 && options.authFile === undefined
       ? inner
       : BasicAuth.layer({ users: options.auth, htpasswdFile: options.authFile }).pipe(Layer.provide(inner))
-  return cors(auth(hidden(cgi(upload(headers(files))))))
+  const trust = <E, R>(inner: Handler<E, R>) =>
+    options.trustProxy.length === 0 ? inner : TrustProxy.layer({ trusted: options.trustProxy }).pipe(Layer.provide(inner))
+  return trust(cors(auth(hidden(cgi(upload(headers(files)))))))
 }
 
 /** The error pages: CPython's, with the CORS headers when `--cors` (the connection's own 400s included). */
@@ -107,7 +112,7 @@ export const errors = (options: CliOptions.ServeOptions): Layer.Layer<ErrorForma
 export interface Overrides<E> {
   /** The listening socket: from `--bind`, the port and the TLS options by default; `Listener.layerTest` in tests. */
   readonly listener?: Layer.Layer<Listener.Listener, E> | undefined
-  /** The access log: CPython's lines on stderr by default. */
+  /** The access log: `--log-format`'s lines on stderr by default. */
   readonly log?: Layer.Layer<AccessLog.AccessLog> | undefined
   /** The TLS key's password (`--tls-password-file`'s content). */
   readonly tlsPassword?: string | undefined
@@ -116,17 +121,39 @@ export interface Overrides<E> {
 /** Reloading the certificate: a no-op without TLS. */
 const noReload = Layer.succeed(HttpsListener.TlsReload, { reload: Effect.void })
 
-/** The listener the options ask for: HTTPS with `--tls-cert` (its handshakes limited by the head timeout), else plain. */
+/**
+ * The listener the options ask for: HTTPS with `--tls-cert` (its handshakes limited by the head
+ * timeout), else plain; with `--proxy-protocol`, each connection's PROXY header first (within the
+ * head timeout, before the handshake).
+ */
 export const listener = (options: CliOptions.ServeOptions, tlsPassword: string | undefined) => {
   const where = { port: options.port, host: options.bind }
-  if (options.tlsCert === undefined) return Layer.merge(Listener.layer(where), noReload)
+  const timeoutMs = options.headerTimeout * 1000
+  if (options.tlsCert === undefined) {
+    const plain = Listener.layer(where)
+    const sockets = options.proxyProtocol ? ProxyProtocol.layer({ timeoutMs }).pipe(Layer.provide(plain)) : plain
+    return Layer.merge(sockets, noReload)
+  }
   return HttpsListener.layer({
     ...where,
     certFile: options.tlsCert,
     keyFile: options.tlsKey,
     password: tlsPassword,
-    handshakeTimeoutMs: options.headerTimeout * 1000
+    handshakeTimeoutMs: timeoutMs,
+    proxyProtocol: options.proxyProtocol
   })
+}
+
+/** The access log `--log-format` asks for, on standard error. */
+export const log = (options: CliOptions.ServeOptions): Layer.Layer<AccessLog.AccessLog> => {
+  switch (options.logFormat) {
+    case "cpython":
+      return AccessLog.layer
+    case "combined":
+      return AccessLog.layerCombined
+    case "json":
+      return AccessLog.layerJson
+  }
 }
 
 /**
@@ -134,12 +161,12 @@ export const listener = (options: CliOptions.ServeOptions, tlsPassword: string |
  * CGI reads its address for `SERVER_NAME`, `SERVER_PORT` and `HTTPS`.
  */
 export const layers = <E = never>(options: CliOptions.ServeOptions, overrides: Overrides<E> = {}) => {
-  const log = overrides.log ?? AccessLog.layer
+  const logs = overrides.log ?? log(options)
   const sockets = overrides.listener === undefined
-    ? listener(options, overrides.tlsPassword).pipe(Layer.provide(log))
+    ? listener(options, overrides.tlsPassword).pipe(Layer.provide(logs))
     : Layer.merge(overrides.listener, noReload)
   const settings = config(options)
   const pages = errors(options)
-  const shared = Layer.mergeAll(FileSystem.layer, pages, log, settings, sockets)
-  return Layer.mergeAll(sockets, settings, log, pages, handler(options).pipe(Layer.provide(shared)))
+  const shared = Layer.mergeAll(FileSystem.layer, pages, logs, settings, sockets)
+  return Layer.mergeAll(sockets, settings, logs, pages, handler(options).pipe(Layer.provide(shared)))
 }

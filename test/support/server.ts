@@ -25,6 +25,8 @@ export interface StartOptions {
   readonly errors?: Layer.Layer<ErrorFormatter.ErrorFormatter> | undefined
   /** Collects log lines here instead of printing them. */
   readonly logLines?: Array<string> | undefined
+  /** A listener layer around the real one (the PROXY protocol's), given the server's log. */
+  readonly aroundListener?: Layer.Layer<Listener.Listener, never, Listener.Listener | AccessLog.AccessLog> | undefined
 }
 
 /** A started server: its address and the fiber serving it (interrupt it for a graceful stop). */
@@ -42,9 +44,11 @@ export const start = (options: StartOptions = {}): Effect.Effect<Started, Listen
     const log = lines === undefined
       ? AccessLog.layerSilent
       : Layer.succeed(AccessLog.AccessLog, AccessLog.make((line) => lines.push(line)))
+    const bound = Listener.layer({ port: 0, host: options.host ?? "127.0.0.1" })
+    const listener = options.aroundListener === undefined ? bound : options.aroundListener.pipe(Layer.provide(Layer.merge(bound, log)))
     const context = yield* Layer.build(
       Layer.mergeAll(
-        Listener.layer({ port: 0, host: options.host ?? "127.0.0.1" }),
+        listener,
         handler.pipe(Layer.provide(errors)),
         errors,
         log,
