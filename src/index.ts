@@ -61,6 +61,9 @@ export * as Listener from "./Listener.js"
 /** Content types by extension: `guess_type`, `extensions_map`, the `mimetypes` table. */
 export * as Mime from "./Mime.js"
 
+/** Our handlers (the file handler, CGI, any stack of layers) as an `@effect/platform` `HttpApp`, to mount in an `HttpRouter`. */
+export * as PlatformApp from "./PlatformApp.js"
+
 /** An incoming request: `command`, `path`, `request_version`, `requestline`, `headers`, `client_address`, `rfile`. */
 export * as Request from "./Request.js"
 

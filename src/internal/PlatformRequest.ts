@@ -1,0 +1,119 @@
+/**
+ * An `@effect/platform` `HttpServerRequest` as one of our requests, for a handler mounted in an
+ * `HttpApp` (E9; CPython has no counterpart): method, target, version, header fields as sent,
+ * client address, and the body read on demand from the platform's stream.
+ */
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as Headers from "../Headers.js"
+import * as Request from "../Request.js"
+
+/** What `node:http`'s `IncomingMessage` (NodeHttpServer's `source`) adds to the platform's view. */
+interface NodeMessage {
+  readonly method: string
+  readonly httpVersion: string
+  /** Names in their case and every duplicate, as name, value, name, value... */
+  readonly rawHeaders: ReadonlyArray<string>
+  readonly socket?: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined } | undefined
+}
+
+const nodeMessage = (source: unknown): NodeMessage | undefined => {
+  if (typeof source !== "object" || source === null) return undefined
+  const s = source as Partial<NodeMessage>
+  return Array.isArray(s.rawHeaders) && typeof s.httpVersion === "string" && typeof s.method === "string"
+    ? s as NodeMessage
+    : undefined
+}
+
+/** The header fields: as sent (case, order, duplicates) where the source has them, else the platform's lower-cased record. */
+export const fields = (request: HttpServerRequest.HttpServerRequest): ReadonlyArray<Headers.Field> => {
+  const node = nodeMessage(request.source)
+  if (node === undefined) return Object.entries(request.headers)
+  const raw = node.rawHeaders
+  const out: Array<Headers.Field> = []
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i], raw[i + 1]])
+  return out
+}
+
+/** How the body is delimited, from the fields the platform's server has already checked. */
+export const framing = (headers: Headers.Headers): Request.Framing => {
+  const coding = headers.get("Transfer-Encoding")
+  if (coding !== undefined && /(^|,)\s*chunked\s*$/i.test(coding)) return { _tag: "Chunked" }
+  const length = headers.get("Content-Length")
+  if (length !== undefined && /^\s*\d{1,15}\s*$/.test(length)) {
+    const n = Number(length)
+    return n === 0 ? { _tag: "None" } : { _tag: "Length", length: n }
+  }
+  return { _tag: "None" }
+}
+
+const aborted = new Request.RequestBodyError({ reason: "Aborted" })
+
+/**
+ * The platform's body stream read chunk by chunk. It is opened on the first read (a GET pays
+ * nothing for it) in `scope`, the request's, so it is released with the request.
+ */
+export const body = <E>(
+  stream: Stream.Stream<Uint8Array, E>,
+  delimited: Request.Framing,
+  scope: Scope.Scope
+): Request.Body => {
+  if (delimited._tag === "None") return Request.emptyBody
+  let pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>> | undefined
+  let pending: ReadonlyArray<Uint8Array> = []
+  let index = 0
+  let done = false
+  const next = (p: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>>) =>
+    Effect.matchEffect(p, {
+      onFailure: (error): Effect.Effect<Uint8Array | undefined, Request.RequestBodyError> => {
+        done = true
+        return Option.isNone(error) ? Effect.succeed(undefined) : Effect.fail(aborted)
+      },
+      onSuccess: (chunk) => {
+        pending = Chunk.toReadonlyArray(chunk)
+        index = 0
+        return read
+      }
+    })
+  const read: Effect.Effect<Uint8Array | undefined, Request.RequestBodyError> = Effect.suspend(() => {
+    while (index < pending.length) {
+      const chunk = pending[index++]
+      if (chunk.length > 0) return Effect.succeed(chunk)
+    }
+    if (done) return Effect.succeed(undefined)
+    if (pull !== undefined) return next(pull)
+    return Effect.flatMap(Scope.extend(Stream.toPull(stream), scope), (opened) => {
+      pull = opened
+      return next(opened)
+    })
+  })
+  return { framing: delimited, read }
+}
+
+/**
+ * The request as our handlers see it. `path` is the target the client sent (`originalUrl`): a
+ * handler mounted below a prefix is told the prefix by its `basePath` option, so that redirects,
+ * listing titles and `Location`s keep it.
+ */
+export const fromPlatform = (request: HttpServerRequest.HttpServerRequest, scope: Scope.Scope): Request.Request => {
+  const node = nodeMessage(request.source)
+  const headers = Headers.fromFields(fields(request))
+  const command = node?.method ?? request.method
+  // A leading `//` run is one `/`, as our parser gives `path`.
+  const path = request.originalUrl.replace(/^\/\/+/, "/")
+  const requestVersion = node === undefined ? "HTTP/1.1" : `HTTP/${node.httpVersion}`
+  const host = node?.socket?.remoteAddress ?? Option.getOrElse(request.remoteAddress, () => "")
+  return {
+    command,
+    path,
+    requestVersion,
+    requestline: `${command} ${path} ${requestVersion}`,
+    headers,
+    clientAddress: [host, node?.socket?.remotePort ?? 0],
+    body: body(request.stream, framing(headers), scope)
+  }
+}
