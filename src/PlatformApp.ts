@@ -38,7 +38,13 @@ export const make = (handler: RequestHandler.Service, errors: ErrorFormatter.Ser
   return Effect.flatMap(HttpServerRequest.HttpServerRequest, (platform) =>
     Effect.flatMap(Effect.scope, (scope) => {
       const request = PlatformRequest.fromPlatform(platform, scope)
-      return Effect.map(run(request), (response) => PlatformResponse.toPlatform(response, request.command === "HEAD"))
+      // The platform's servers run apps uninterruptibly (a mounted app is not made interruptible
+      // again, as a route is): a client abort must reach the handler, and an upload's idle timer
+      // must be stoppable once the body is in.
+      return Effect.map(
+        Effect.interruptible(run(request)),
+        (response) => PlatformResponse.toPlatform(response, request.command === "HEAD")
+      )
     }))
 }
 

@@ -19,12 +19,17 @@ interface NodeMessage {
   /** Names in their case and every duplicate, as name, value, name, value... */
   readonly rawHeaders: ReadonlyArray<string>
   readonly socket?: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined } | undefined
+  readonly readableEnded: boolean
+  readonly read: () => Buffer | null
+  readonly on: (event: "readable" | "end" | "error" | "close", listener: () => void) => unknown
+  readonly off: (event: "readable" | "end" | "error" | "close", listener: () => void) => unknown
 }
 
 const nodeMessage = (source: unknown): NodeMessage | undefined => {
   if (typeof source !== "object" || source === null) return undefined
   const s = source as Partial<NodeMessage>
-  return Array.isArray(s.rawHeaders) && typeof s.httpVersion === "string" && typeof s.method === "string"
+  return Array.isArray(s.rawHeaders) && typeof s.httpVersion === "string" && typeof s.method === "string" &&
+      typeof s.read === "function" && typeof s.on === "function"
     ? s as NodeMessage
     : undefined
 }
@@ -95,6 +100,42 @@ export const body = <E>(
 }
 
 /**
+ * The body of a `node:http` message, read straight from it: one `read()` per chunk in its own
+ * callbacks, as our connection reads sockets (no stream machinery per chunk). A message that closes
+ * before its end is an aborted body.
+ */
+export const nodeBody = (message: NodeMessage, delimited: Request.Framing): Request.Body => {
+  if (delimited._tag === "None") return Request.emptyBody
+  const read = Effect.async<Uint8Array | undefined, Request.RequestBodyError>((resume) => {
+    const first = message.read()
+    if (first !== null || message.readableEnded) return resume(Effect.succeed(first ?? undefined))
+    const cleanup = () => {
+      message.off("readable", attempt)
+      message.off("end", attempt)
+      message.off("error", aborted)
+      message.off("close", aborted)
+    }
+    function attempt() {
+      const chunk = message.read()
+      if (chunk === null && !message.readableEnded) return
+      cleanup()
+      resume(Effect.succeed(chunk ?? undefined))
+    }
+    function aborted() {
+      if (message.readableEnded) return attempt()
+      cleanup()
+      resume(Effect.fail(new Request.RequestBodyError({ reason: "Aborted" })))
+    }
+    message.on("readable", attempt)
+    message.on("end", attempt)
+    message.on("error", aborted)
+    message.on("close", aborted)
+    return Effect.sync(cleanup)
+  })
+  return { framing: delimited, read }
+}
+
+/**
  * The request as our handlers see it. `path` is the target the client sent (`originalUrl`): a
  * handler mounted below a prefix is told the prefix by its `basePath` option, so that redirects,
  * listing titles and `Location`s keep it.
@@ -114,6 +155,6 @@ export const fromPlatform = (request: HttpServerRequest.HttpServerRequest, scope
     requestline: `${command} ${path} ${requestVersion}`,
     headers,
     clientAddress: [host, node?.socket?.remotePort ?? 0],
-    body: body(request.stream, framing(headers), scope)
+    body: node === undefined ? body(request.stream, framing(headers), scope) : nodeBody(node, framing(headers))
   }
 }
