@@ -56,6 +56,16 @@ export const framing = (headers: Headers.Headers): Request.Framing => {
   return { _tag: "None" }
 }
 
+/**
+ * The framing of a body from a source other than `node:http`: a web `Request` (`fromWeb`) carries
+ * its body without a length field, so one with a body and no length is read to its end, like chunked.
+ */
+export const streamFraming = (source: unknown, headers: Headers.Headers): Request.Framing => {
+  const delimited = framing(headers)
+  const webBody = source instanceof globalThis.Request && source.body !== null
+  return delimited._tag === "None" && webBody && headers.get("Content-Length") === undefined ? { _tag: "Chunked" } : delimited
+}
+
 const aborted = new Request.RequestBodyError({ reason: "Aborted" })
 
 /**
@@ -136,6 +146,20 @@ export const nodeBody = (message: NodeMessage, delimited: Request.Framing): Requ
 }
 
 /**
+ * The path and query of an absolute URL: a request built from a web `Request` (`fromWeb`) has its
+ * whole URL where a server has the target as sent.
+ */
+export const originForm = (url: string): string => {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url
+  try {
+    const parsed = new URL(url)
+    return parsed.pathname + parsed.search
+  } catch {
+    return url
+  }
+}
+
+/**
  * The request as our handlers see it. `path` is the target the client sent (`originalUrl`): a
  * handler mounted below a prefix is told the prefix by its `basePath` option, so that redirects,
  * listing titles and `Location`s keep it.
@@ -145,7 +169,7 @@ export const fromPlatform = (request: HttpServerRequest.HttpServerRequest, scope
   const headers = Headers.fromFields(fields(request))
   const command = node?.method ?? request.method
   // A leading `//` run is one `/`, as our parser gives `path`.
-  const path = request.originalUrl.replace(/^\/\/+/, "/")
+  const path = (node === undefined ? originForm(request.originalUrl) : request.originalUrl).replace(/^\/\/+/, "/")
   const requestVersion = node === undefined ? "HTTP/1.1" : `HTTP/${node.httpVersion}`
   const host = node?.socket?.remoteAddress ?? Option.getOrElse(request.remoteAddress, () => "")
   return {
@@ -155,6 +179,6 @@ export const fromPlatform = (request: HttpServerRequest.HttpServerRequest, scope
     requestline: `${command} ${path} ${requestVersion}`,
     headers,
     clientAddress: [host, node?.socket?.remotePort ?? 0],
-    body: node === undefined ? body(request.stream, framing(headers), scope) : nodeBody(node, framing(headers))
+    body: node === undefined ? body(request.stream, streamFraming(request.source, headers), scope) : nodeBody(node, framing(headers))
   }
 }
