@@ -9,6 +9,7 @@
  * ```
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -19,6 +20,7 @@ import * as FileHandler from "./FileHandler.js"
 import * as FileSystem from "./FileSystem.js"
 import * as PlatformRequest from "./internal/PlatformRequest.js"
 import * as PlatformResponse from "./internal/PlatformResponse.js"
+import * as Listener from "./Listener.js"
 import * as RequestHandler from "./RequestHandler.js"
 
 /**
@@ -76,3 +78,25 @@ export const fileHandler = (
   const files = listing === undefined ? FileHandler.layer(options) : FileHandler.layer(options).pipe(Layer.provide(listing))
   return fromLayer(files.pipe(Layer.provide(FileSystem.layer)))
 }
+
+/**
+ * Our `Listener` service for handlers served by the platform's server, holding only its address:
+ * what `CgiHandler` reports as `SERVER_NAME` and `SERVER_PORT`. It accepts no connections (the
+ * platform's server has them); our `HttpServer` is never to be run on it.
+ */
+export const layerListener: Layer.Layer<Listener.Listener, never, HttpServer.HttpServer> = Layer.effect(
+  Listener.Listener,
+  Effect.map(HttpServer.HttpServer, (server): Listener.Service => {
+    const address = server.address
+    const host = address._tag === "TcpAddress" ? address.hostname : "localhost"
+    return {
+      address: {
+        host,
+        port: address._tag === "TcpAddress" ? address.port : 0,
+        family: host.includes(":") ? "IPv6" : "IPv4"
+      },
+      accept: () => Effect.never,
+      stop: Effect.void
+    }
+  })
+)

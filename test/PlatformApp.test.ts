@@ -9,7 +9,9 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Zlib from "node:zlib"
+import * as AccessLog from "../src/AccessLog.js"
 import * as BasicAuth from "../src/BasicAuth.js"
+import * as CgiHandler from "../src/CgiHandler.js"
 import * as DirectoryListing from "../src/DirectoryListing.js"
 import * as FileHandler from "../src/FileHandler.js"
 import * as FileSystem from "../src/FileSystem.js"
@@ -18,7 +20,8 @@ import * as ServerConfig from "../src/ServerConfig.js"
 import * as Upload from "../src/Upload.js"
 import { run } from "./support/command.js"
 import { boundaryOf, parseByteranges } from "./support/multipart.js"
-import { serve } from "./support/platform.js"
+import { fixture, sh } from "./support/cgi.js"
+import { serve, serveBuilt } from "./support/platform.js"
 import { connect, exchange } from "./support/server.js"
 
 const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-platform-"))
@@ -305,5 +308,34 @@ describe("the extensions through the mount", () => {
       assert.deepStrictEqual(yield* bytes(right), small)
       const curl = yield* run("curl", ["-s", "-u", "alice:s3cret", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", `http://127.0.0.1:${port}/static/1m.bin`])
       assert.strictEqual(curl.stdout, "200 1048576")
+    }))
+})
+
+describe("CGI as an app", () => {
+  it.scopedLive("a script run for GET and POST, its body streamed in, SERVER_PORT the platform server's (fetch, curl)", () =>
+    Effect.gen(function*() {
+      const dir = fixture({
+        "cgi-bin/env.sh": sh(
+          `printf 'Content-Type: text/plain\\r\\nSet-Cookie: a=1\\r\\nSet-Cookie: b=2\\r\\n\\r\\n'\n` +
+            `echo "$REQUEST_METHOD $SERVER_PORT $SCRIPT_NAME $PATH_INFO $QUERY_STRING $CONTENT_LENGTH"\ncat\n`
+        ),
+        "plain.txt": "not a script\n"
+      })
+      const handler = CgiHandler.layerNode({ directory: dir }).pipe(
+        Layer.provide(FileHandler.layer({ directory: dir })),
+        Layer.provide(Layer.mergeAll(FileSystem.layer, AccessLog.layerSilent, ServerConfig.layer(), PlatformApp.layerListener))
+      )
+      const port = yield* serveBuilt(PlatformApp.fromLayer(handler), "/")
+      const got = yield* get(port, "/cgi-bin/env.sh/extra?x=1")
+      assert.strictEqual(got.status, 200)
+      assert.deepStrictEqual(got.headers.getSetCookie(), ["a=1", "b=2"])
+      assert.strictEqual(yield* Effect.promise(() => got.text()), `GET ${port} /cgi-bin/env.sh /extra x=1 \n`)
+      const body = "z".repeat(300_000)
+      Fs.writeFileSync(Path.join(dir, "run", "body"), body)
+      const posted = yield* run("curl", ["-s", "--data-binary", `@${Path.join(dir, "run", "body")}`, `http://127.0.0.1:${port}/cgi-bin/env.sh`])
+      assert.strictEqual(posted.stdout, `POST ${port} /cgi-bin/env.sh   300000\n${body}`)
+      const plain = yield* get(port, "/plain.txt")
+      assert.strictEqual(yield* Effect.promise(() => plain.text()), "not a script\n")
+      Fs.rmSync(dir, { recursive: true, force: true })
     }))
 })

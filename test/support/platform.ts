@@ -11,20 +11,26 @@ import * as Http from "node:http"
 import type * as PlatformApp from "../../src/PlatformApp.js"
 
 /**
- * Serves a router with `GET /` (the router's own text) and `app` mounted under `prefix`, for the
- * scope's lifetime; returns the port. `prefix` `/` serves `app` for every path instead.
+ * Serves a router with `GET /` (the router's own text) and the app mounted under `prefix`, for the
+ * scope's lifetime; returns the port. `prefix` `/` serves the app for every path instead. The app
+ * is built once the server exists, with the server in its context (a CGI handler reads its address).
  */
-export const serve = (app: PlatformApp.App, prefix: `/${string}` = "/static"): Effect.Effect<number, unknown, Scope.Scope> =>
+export const serveBuilt = (
+  build: Effect.Effect<PlatformApp.App, unknown, HttpServer.HttpServer | Scope.Scope>,
+  prefix: `/${string}` = "/static"
+): Effect.Effect<number, unknown, Scope.Scope> =>
   Effect.gen(function*() {
+    const server = yield* Layer.build(NodeHttpServer.layer(() => Http.createServer(), { port: 0, host: "127.0.0.1" }))
+    const app = yield* Effect.provide(build, server)
     const router = prefix === "/"
       ? HttpRouter.empty.pipe(HttpRouter.all("*", app))
       : HttpRouter.empty.pipe(HttpRouter.get("/", HttpServerResponse.text("home\n")), HttpRouter.mountApp(prefix, app))
-    const context = yield* Layer.build(
-      HttpServer.serve(router).pipe(
-        Layer.provideMerge(NodeHttpServer.layer(() => Http.createServer(), { port: 0, host: "127.0.0.1" }))
-      )
-    )
-    const address = Context.get(context, HttpServer.HttpServer).address
+    yield* Layer.build(HttpServer.serve(router).pipe(Layer.provide(Layer.succeedContext(server))))
+    const address = Context.get(server, HttpServer.HttpServer).address
     if (address._tag !== "TcpAddress") return yield* Effect.die("not a TCP address")
     return address.port
   })
+
+/** {@link serveBuilt} for an app already built. */
+export const serve = (app: PlatformApp.App, prefix: `/${string}` = "/static"): Effect.Effect<number, unknown, Scope.Scope> =>
+  serveBuilt(Effect.succeed(app), prefix)
