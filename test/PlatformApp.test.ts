@@ -20,7 +20,7 @@ import * as ServerConfig from "../src/ServerConfig.js"
 import * as Upload from "../src/Upload.js"
 import { run } from "./support/command.js"
 import { boundaryOf, parseByteranges } from "./support/multipart.js"
-import { fixture, sh } from "./support/cgi.js"
+import { eventually, fixture, sh } from "./support/cgi.js"
 import { serve, serveBuilt } from "./support/platform.js"
 import { connect, exchange } from "./support/server.js"
 
@@ -235,6 +235,26 @@ describe("HEAD through the mount", () => {
       assert.isAtMost(openDescriptors() - before, 1)
     }))
 
+  it.scopedLive("a client that goes away mid-download: the handler is interrupted and its file closed", () =>
+    Effect.gen(function*() {
+      const huge = Path.join(root, "huge.bin")
+      // Sparse: far more than the socket buffers hold, written in no time.
+      Fs.writeFileSync(huge, "")
+      Fs.truncateSync(huge, 512 * 1024 * 1024)
+      const port = yield* serve(yield* files())
+      const before = openDescriptors()
+      for (let i = 0; i < 5; i++) {
+        const client = yield* connect(port)
+        client.send("GET /static/huge.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        yield* client.read((d) => d.length > 256 * 1024)
+        client.socket.destroy()
+      }
+      // Each abort closes its file once the server sees the socket gone.
+      const settled = yield* eventually(() => openDescriptors() <= before, 10_000)
+      Fs.rmSync(huge)
+      assert.isTrue(settled, `${openDescriptors()} descriptors open, ${before} before`)
+    }))
+
   it.scopedLive("curl -I: the head of a GET, no body", () =>
     Effect.gen(function*() {
       const port = yield* serve(yield* files())
@@ -319,6 +339,7 @@ describe("CGI as an app", () => {
           `printf 'Content-Type: text/plain\\r\\nSet-Cookie: a=1\\r\\nSet-Cookie: b=2\\r\\n\\r\\n'\n` +
             `echo "$REQUEST_METHOD $SERVER_PORT $SCRIPT_NAME $PATH_INFO $QUERY_STRING $CONTENT_LENGTH"\ncat\n`
         ),
+        "cgi-bin/noexec.sh": { content: "#!/bin/sh\necho\n", mode: 0o644 },
         "plain.txt": "not a script\n"
       })
       const handler = CgiHandler.layerNode({ directory: dir }).pipe(
@@ -334,6 +355,9 @@ describe("CGI as an app", () => {
       Fs.writeFileSync(Path.join(dir, "run", "body"), body)
       const posted = yield* run("curl", ["-s", "--data-binary", `@${Path.join(dir, "run", "body")}`, `http://127.0.0.1:${port}/cgi-bin/env.sh`])
       assert.strictEqual(posted.stdout, `POST ${port} /cgi-bin/env.sh   300000\n${body}`)
+      const forbidden = yield* get(port, "/cgi-bin/noexec.sh")
+      assert.strictEqual(forbidden.status, 403)
+      assert.include(yield* Effect.promise(() => forbidden.text()), "CGI script is not executable")
       const plain = yield* get(port, "/plain.txt")
       assert.strictEqual(yield* Effect.promise(() => plain.text()), "not a script\n")
       Fs.rmSync(dir, { recursive: true, force: true })
