@@ -331,6 +331,39 @@ describe("the extensions through the mount", () => {
     }))
 })
 
+describe("the README's stack", () => {
+  it.scopedLive("auth around uploads around compressed files with the rich listing, mounted", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-platform-stack-"))
+      Fs.writeFileSync(Path.join(dir, "page.txt"), text)
+      const app = yield* PlatformApp.fromLayer(
+        BasicAuth.layer({ users: [{ user: "alice", password: "s3cret" }] }).pipe(
+          Layer.provide(Upload.layer({ directory: dir, basePath: "/static" })),
+          Layer.provide(
+            FileHandler.layer({ directory: dir, basePath: "/static", compress: true }).pipe(
+              Layer.provide(DirectoryListing.layerRich({ upload: true }))
+            )
+          ),
+          Layer.provide(Layer.mergeAll(FileSystem.layer, ServerConfig.layer()))
+        )
+      )
+      const port = yield* serve(app)
+      const authorization = `Basic ${btoa("alice:s3cret")}`
+      assert.strictEqual((yield* get(port, "/static/")).status, 401)
+      const listing = yield* get(port, "/static/", { headers: { Authorization: authorization } })
+      const page = yield* Effect.promise(() => listing.text())
+      assert.include(page, `<form method="post" action="./" enctype="multipart/form-data">`)
+      assert.include(page, `href="page.txt"`)
+      const put = yield* get(port, "/static/new.txt", { method: "PUT", body: "new\n", headers: { Authorization: authorization } })
+      assert.strictEqual(put.status, 201)
+      assert.strictEqual(put.headers.get("location"), "/static/new.txt")
+      const coded = yield* get(port, "/static/page.txt", { headers: { Authorization: authorization, "Accept-Encoding": "br" } })
+      assert.strictEqual(coded.headers.get("content-encoding"), "br")
+      assert.strictEqual(yield* Effect.promise(() => coded.text()), text)
+      Fs.rmSync(dir, { recursive: true, force: true })
+    }))
+})
+
 describe("CGI as an app", () => {
   it.scopedLive("a script run for GET and POST, its body streamed in, SERVER_PORT the platform server's (fetch, curl)", () =>
     Effect.gen(function*() {
