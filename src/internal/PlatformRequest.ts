@@ -20,6 +20,9 @@ interface NodeMessage {
   readonly rawHeaders: ReadonlyArray<string>
   readonly socket?: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined } | undefined
   readonly readableEnded: boolean
+  /** The whole message has been received. */
+  readonly complete: boolean
+  readonly destroyed: boolean
   readonly read: () => Buffer | null
   readonly on: (event: "readable" | "end" | "error" | "close", listener: () => void) => unknown
   readonly off: (event: "readable" | "end" | "error" | "close", listener: () => void) => unknown
@@ -66,7 +69,7 @@ export const streamFraming = (source: unknown, headers: Headers.Headers): Reques
   return delimited._tag === "None" && webBody && headers.get("Content-Length") === undefined ? { _tag: "Chunked" } : delimited
 }
 
-const aborted = new Request.RequestBodyError({ reason: "Aborted" })
+const abortedError = new Request.RequestBodyError({ reason: "Aborted" })
 
 /**
  * The platform's body stream read chunk by chunk. It is opened on the first read (a GET pays
@@ -82,11 +85,17 @@ export const body = <E>(
   let pending: ReadonlyArray<Uint8Array> = []
   let index = 0
   let done = false
+  // A body cut short stays cut short: a later read fails again, never sees a clean end.
+  let failed = false
   const next = (p: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>>) =>
     Effect.matchEffect(p, {
       onFailure: (error): Effect.Effect<Uint8Array | undefined, Request.RequestBodyError> => {
-        done = true
-        return Option.isNone(error) ? Effect.succeed(undefined) : Effect.fail(aborted)
+        if (Option.isNone(error)) {
+          done = true
+          return Effect.succeed(undefined)
+        }
+        failed = true
+        return Effect.fail(abortedError)
       },
       onSuccess: (chunk) => {
         pending = Chunk.toReadonlyArray(chunk)
@@ -99,6 +108,7 @@ export const body = <E>(
       const chunk = pending[index++]
       if (chunk.length > 0) return Effect.succeed(chunk)
     }
+    if (failed) return Effect.fail(abortedError)
     if (done) return Effect.succeed(undefined)
     if (pull !== undefined) return next(pull)
     return Effect.flatMap(Scope.extend(Stream.toPull(stream), scope), (opened) => {
@@ -112,18 +122,29 @@ export const body = <E>(
 /**
  * The body of a `node:http` message, read straight from it: one `read()` per chunk in its own
  * callbacks, as our connection reads sockets (no stream machinery per chunk). A message that closes
- * before its end is an aborted body.
+ * before it was received whole is an aborted body, and stays one for every later read.
  */
 export const nodeBody = (message: NodeMessage, delimited: Request.Framing): Request.Body => {
   if (delimited._tag === "None") return Request.emptyBody
+  let failed = false
+  /** What a read gets once no more events will come: the rest, the end, or the abort. */
+  const last = (): Effect.Effect<Uint8Array | undefined, Request.RequestBodyError> => {
+    const chunk = message.read()
+    if (chunk !== null) return Effect.succeed(chunk)
+    if (message.readableEnded || message.complete) return Effect.succeed(undefined)
+    failed = true
+    return Effect.fail(abortedError)
+  }
   const read = Effect.async<Uint8Array | undefined, Request.RequestBodyError>((resume) => {
+    if (failed) return resume(Effect.fail(abortedError))
+    if (message.destroyed) return resume(last())
     const first = message.read()
     if (first !== null || message.readableEnded) return resume(Effect.succeed(first ?? undefined))
     const cleanup = () => {
       message.off("readable", attempt)
       message.off("end", attempt)
-      message.off("error", aborted)
-      message.off("close", aborted)
+      message.off("error", closed)
+      message.off("close", closed)
     }
     function attempt() {
       const chunk = message.read()
@@ -131,15 +152,14 @@ export const nodeBody = (message: NodeMessage, delimited: Request.Framing): Requ
       cleanup()
       resume(Effect.succeed(chunk ?? undefined))
     }
-    function aborted() {
-      if (message.readableEnded) return attempt()
+    function closed() {
       cleanup()
-      resume(Effect.fail(new Request.RequestBodyError({ reason: "Aborted" })))
+      resume(last())
     }
     message.on("readable", attempt)
     message.on("end", attempt)
-    message.on("error", aborted)
-    message.on("close", aborted)
+    message.on("error", closed)
+    message.on("close", closed)
     return Effect.sync(cleanup)
   })
   return { framing: delimited, read }
