@@ -5,6 +5,8 @@
 //
 // env: BENCH_ROUNDS (3), BENCH_DURATION (5s), BENCH_WARMUP (1s of unmeasured load first), BENCH_PEERS=1 (also sirv-cli, http-server and serve,
 // installed on demand into .bench-cache/), BENCH_TESTS (comma list, default all), BENCH_PORT (18181).
+// BENCH_TESTS=platform_files_c64 runs the file handler on the platform alone (its table is printed
+// after the main one).
 import { execFileSync, spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
@@ -75,7 +77,9 @@ const allTests = [
   { name: "list_c8", path: "/dir1000/", conns: 8 },
   // The same directory as JSON (D12) and as the rich page (E5), each kept like CPython's page.
   { name: "list_json_c8", path: "/dir1000/", conns: 8, headers: () => ["Accept: application/json"], only: ["effect-httpd"] },
-  { name: "list_rich_c8", path: "/dir1000/?sort=size&order=desc", conns: 8, only: ["effect-httpd --listing rich"] }
+  { name: "list_rich_c8", path: "/dir1000/?sort=size&order=desc", conns: 8, only: ["effect-httpd --listing rich"] },
+  // E9: the file handler served through @effect/platform (see `platformColumns` below).
+  { name: "platform_files_c64", path: "/1k.txt", conns: 64, only: ["effect-httpd", "platform: mounted FileHandler", "platform: HttpServerResponse.file"] }
 ]
 // A self-signed certificate for the HTTPS tests (skipped without openssl).
 const tlsMaterial = has("openssl")
@@ -109,6 +113,12 @@ servers.push({
   argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--listing", "rich"],
   only: true
 })
+// E9: an HttpRouter on NodeHttpServer serving the directory under /static (`prefix`: what the
+// server's paths start with), with our FileHandler mounted, and with the platform's own file response.
+servers.push(
+  { name: "platform: mounted FileHandler", argv: [node, Path.join(here, "platform-files.mjs"), String(port), root, host, "mounted"], prefix: "/static", only: true },
+  { name: "platform: HttpServerResponse.file", argv: [node, Path.join(here, "platform-files.mjs"), String(port), root, host, "file"], prefix: "/static", only: true }
+)
 if (tlsMaterial !== undefined) {
   servers.push(
     {
@@ -165,7 +175,7 @@ const start = async (server) => {
   })
   const started = Date.now()
   while (Date.now() - started < 15_000) {
-    if ((await get("/1k.txt", server.tls)) === 200) return child
+    if ((await get(`${server.prefix ?? ""}/1k.txt`, server.tls)) === 200) return child
     await sleep(20)
   }
   child.kill("SIGKILL")
@@ -199,8 +209,9 @@ const toMiB = (text) => {
   return m ? Number(m[1]) * { B: 1 / 1048576, KB: 1 / 1024, MB: 1, GB: 1024 }[m[2]] : NaN
 }
 
-const load = (test, pid) => {
+const load = (test, pid, prefix = "") => {
   const headers = (test.headers?.() ?? []).flatMap((h) => ["-H", h])
+  test = { ...test, path: prefix + test.path }
   // Unmeasured load first, so that every server is measured with its JIT warm.
   execFileSync(clientPrefix[0] ?? "wrk", [...clientPrefix.slice(1), ...(clientPrefix.length ? ["wrk"] : []), "-t1", `-c${test.conns}`, `-d${warmup}`, ...headers, `${test.tls ? "https" : "http"}://${host}:${port}${test.path}`], { stdio: "ignore" })
   const before = cpuTicks(pid)
@@ -248,7 +259,7 @@ for (let round = 1; round <= rounds; round++) {
     if (!tests.some((test) => runs(server, test))) continue
     const child = await start(server)
     for (const test of tests.filter((t) => runs(server, t))) {
-      const r = load(test, child.pid)
+      const r = load(test, child.pid, server.prefix)
       const key = `${server.name}|${test.name}`
       results.set(key, [...(results.get(key) ?? []), r])
       process.stdout.write(`  round ${round} ${server.name.padEnd(13)} ${test.name.padEnd(13)} ${r.rps.toFixed(0).padStart(8)} req/s\n`)
@@ -346,6 +357,29 @@ console.log("")
 console.log("peak RSS over the run (MB): " + servers.filter((s) => peaks.has(s.name)).map((s) => `${s.name} ${(peaks.get(s.name) / 1024).toFixed(1)}`).join(", "))
 const startup = median(startups)
 console.log(`start-up to first 200, median of 10: ${startup.toFixed(0)} ms`)
+
+// E9: the file handler four ways on the 1 KiB file, side by side. The column for our handler
+// mounted in an HttpRouter on our own wire (the platform's HttpServer backed by our Listener and
+// Connection) is to be added here, as a server named in `platform_files_c64` and in this list.
+const platformColumns = [
+  ["our CLI", "effect-httpd"],
+  ["mounted, NodeHttpServer", "platform: mounted FileHandler"],
+  // ["mounted, our wire", "platform: mounted FileHandler, our wire"],
+  ["HttpServerResponse.file", "platform: HttpServerResponse.file"]
+]
+if (tests.some((t) => t.name === "platform_files_c64")) {
+  const cell = (server, field, digits) => med(server, "platform_files_c64", field).toFixed(digits).padStart(24)
+  console.log("")
+  console.log("FileHandler on the 1 KiB file through @effect/platform (keep-alive, 64 connections):")
+  console.log(`${"".padEnd(20)}${platformColumns.map(([label]) => label.padStart(24)).join("")}`)
+  for (const [label, field, digits] of [["req/s", "rps", 0], ["p50 ms", "p50", 2], ["p99 ms", "p99", 2], ["CPU µs/req", "cpuUsPerReq", 0]]) {
+    console.log(`${label.padEnd(20)}${platformColumns.map(([, server]) => cell(server, field, digits)).join("")}`)
+  }
+  const file = "platform: HttpServerResponse.file"
+  const rps = (server) => med(server, "platform_files_c64", "rps")
+  console.log(`${"req/s vs .file".padEnd(20)}${platformColumns.map(([, server]) => `${(rps(server) / rps(file)).toFixed(2)}x`.padStart(24)).join("")}`)
+  console.log(`${"req/s vs our CLI".padEnd(20)}${platformColumns.map(([, server]) => `${(rps(server) / rps("effect-httpd")).toFixed(2)}x`.padStart(24)).join("")}`)
+}
 
 const ratio = (test, other, field = "rps") => med("effect-httpd", test, field) / med(other, test, field)
 const across = (server, test, other, otherTest, field) => med(server, test, field) / med(other, otherTest, field)

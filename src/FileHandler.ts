@@ -42,6 +42,13 @@ export interface Options {
    * path without an extension, from a client that accepts HTML, gets it with 200.
    */
   readonly spa?: string | undefined
+  /**
+   * The URL path the directory is served under, for a handler mounted below a prefix
+   * (`HttpRouter.mountApp("/static", ...)`, see `PlatformApp`): `/static/a.txt` is `a.txt` of the
+   * directory, a target outside `/static` is 404, and redirects and listing titles keep the prefix
+   * (they are built from the whole target). None by default.
+   */
+  readonly basePath?: string | undefined
 }
 
 /** Where `translate_path` leads: the file-system path, or `undefined` when no file can have that name (CONTRACT D7). */
@@ -76,6 +83,7 @@ export const make = (
       fs,
       directory,
       followSymlinks: options.followSymlinks,
+      base: options.basePath,
       indexPages: options.indexPages ?? ["index.html", "index.htm"],
       kept: files.kept
     })
@@ -89,7 +97,9 @@ export const make = (
         Effect.flatMap(listing.respond(request, directory), (response) => Compression.encodeResponse(request, response))
       : listing.respond
 
-    const spa = options.spa === undefined ? undefined : SpaFallback.target(options.spa)
+    const spa = options.spa === undefined
+      ? undefined
+      : PathTranslation.normalizeBase(options.basePath) + SpaFallback.target(options.spa)
     /** A miss: the app's page where `--spa` says so (as a file, validators and ranges included), else 404. */
     const missing = (request: Request.Request): Effect.Effect<Response.Response, never, Scope.Scope> =>
       spa === undefined || !SpaFallback.applies(request.path, request.headers.get("Accept"))

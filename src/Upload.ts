@@ -36,6 +36,8 @@ export interface Options {
   readonly maxSize?: number | undefined
   /** Refuse names with a component starting with `.` (404, as `--hide-dotfiles` answers reads). */
   readonly hideDotfiles?: boolean | undefined
+  /** The URL path the directory is served under, as the file handler's `basePath`: `Location` keeps it, a target outside it is 404. */
+  readonly basePath?: string | undefined
 }
 
 /** The default `maxSize`: 1 GiB. */
@@ -52,6 +54,7 @@ export interface Dependencies {
 }
 
 interface Settings {
+  readonly base: string
   readonly root: UploadTarget.Root
   readonly names: UploadName.Options
   readonly overwrite: boolean
@@ -60,8 +63,11 @@ interface Settings {
 
 const fail = (reason: UploadFailure.Reason) => Effect.fail(new UploadFailure.UploadFailure({ reason }))
 
-const target = (request: Request.Request, names: UploadName.Options) => {
-  const parsed = UploadName.fromTarget(request.path, names)
+const target = (request: Request.Request, settings: Settings) => {
+  const below = PathTranslation.below(settings.base, request.path)
+  const parsed = below === undefined
+    ? UploadName.outside
+    : UploadName.fromTarget(below, settings.names)
   return parsed._tag === "Refused"
     ? Effect.fail(new UploadFailure.UploadFailure({ reason: "BadName", detail: parsed.message, status: parsed.status }))
     : Effect.succeed(parsed)
@@ -78,7 +84,7 @@ const created = (location: string, lines: ReadonlyArray<string>): Response.Respo
 const put = (settings: Settings) => (request: Request.Request) =>
   Effect.gen(function*() {
     yield* UploadBody.checkDeclared(request, settings.limits)
-    const { segments, trailingSlash } = yield* target(request, settings.names)
+    const { segments, trailingSlash } = yield* target(request, settings)
     if (trailingSlash || segments.length === 0) return yield* fail("IsDirectory")
     const name = segments[segments.length - 1]
     const directory = yield* UploadTarget.directory(settings.root, segments.slice(0, -1))
@@ -99,7 +105,7 @@ const put = (settings: Settings) => (request: Request.Request) =>
       yield* settings.overwrite ? UploadFile.replace(temp, path) : UploadFile.placeNew(temp, path)
     }))
     if (existing === "Exists") return { status: 204, headers: [], body: Response.empty } satisfies Response.Response
-    const location = UploadName.location(segments, false)
+    const location = settings.base + UploadName.location(segments, false)
     return created(location, [location])
   })
 
@@ -125,7 +131,7 @@ const placeAll = (files: ReadonlyArray<UploadForm.Received>, overwrite: boolean)
 const postForm = (settings: Settings, contentType: string) => (request: Request.Request) =>
   Effect.gen(function*() {
     yield* UploadBody.checkDeclared(request, settings.limits)
-    const { segments } = yield* target(request, settings.names)
+    const { segments } = yield* target(request, settings)
     const directory = yield* UploadTarget.directory(settings.root, segments)
     const body = UploadBody.reader(request, settings.limits)
     const names = yield* Effect.scoped(Effect.gen(function*() {
@@ -138,7 +144,7 @@ const postForm = (settings: Settings, contentType: string) => (request: Request.
       yield* placeAll(files, settings.overwrite)
       return files.map((file) => file.name)
     }))
-    const location = UploadName.location(segments, true)
+    const location = settings.base + UploadName.location(segments, true)
     return created(location, names.map((name) => location + PyText.quote(name)))
   })
 
@@ -153,6 +159,7 @@ const hideTemporary = (next: RequestHandler.Handler, notFound: Response.Response
 export const make = (deps: Dependencies, options: Options = {}): RequestHandler.Service => {
   const { errors, handler } = deps
   const settings: Settings = {
+    base: PathTranslation.normalizeBase(options.basePath),
     root: { fs: deps.fs, directory: options.directory ?? process.cwd(), followSymlinks: options.followSymlinks },
     names: { hideDotfiles: options.hideDotfiles },
     overwrite: options.overwrite ?? false,

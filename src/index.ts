@@ -61,6 +61,8 @@ export * as Listener from "./Listener.js"
 /** Content types by extension: `guess_type`, `extensions_map`, the `mimetypes` table. */
 export * as Mime from "./Mime.js"
 
+/** Our handlers (the file handler, CGI, any stack of layers) as an `@effect/platform` `HttpApp`, to mount in an `HttpRouter`. */
+export * as PlatformApp from "./PlatformApp.js"
 /** The PROXY protocol in front of a listener (`--proxy-protocol`): the balancer's header gives the client address. */
 export * as ProxyProtocol from "./ProxyProtocol.js"
 

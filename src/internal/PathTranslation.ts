@@ -39,12 +39,42 @@ export const words = (target: string): Words => {
   return { words: kept, trailingSlash: decoded.text.endsWith("/"), badSurrogate: decoded.badSurrogate }
 }
 
+/** A base path as {@link below} takes it: without its trailing `/`s, so `/static/` and `/static` are one base and `/` is none. */
+export const normalizeBase = (base: string | undefined): string => (base ?? "").replace(/\/+$/, "")
+
+/**
+ * The part of `target` below the base path `base` (a mount point such as `/static`, normalised by
+ * {@link normalizeBase}): `/` for the base itself, `undefined` for a target outside it. Matched on
+ * the raw text and on whole components, as `@effect/platform`'s `HttpRouter.mountApp` matches, so
+ * a target the router hands over is always below its mount.
+ */
+export const below = (base: string, target: string): string | undefined => {
+  if (base === "") return target
+  if (!target.startsWith(base)) return undefined
+  const rest = target.slice(base.length)
+  if (rest === "") return "/"
+  switch (rest[0]) {
+    case "/":
+      return rest
+    case "?":
+    case "#":
+      return "/" + rest
+    default:
+      return undefined
+  }
+}
+
+const OUTSIDE: Translated = { text: "", bytes: undefined, trailingSlash: false }
+
 /**
  * `translate_path`: drop query and fragment, percent-decode, normalise, skip `.`/`..` components,
- * and join the rest under `directory`. Never leaves the directory lexically.
+ * and join the rest under `directory`. Never leaves the directory lexically. With a `base` (see
+ * {@link below}), the part of the target below it is joined, and a target outside it names nothing.
  */
-export const translatePath = (directory: string, target: string): Translated => {
-  const { badSurrogate, trailingSlash, words: kept } = words(target)
+export const translatePath = (directory: string, target: string, base = ""): Translated => {
+  const rest = below(base, target)
+  if (rest === undefined) return OUTSIDE
+  const { badSurrogate, trailingSlash, words: kept } = words(rest)
   let text = directory
   for (const part of kept) text = text === "" || text.endsWith("/") ? text + part : text + "/" + part
   if (trailingSlash) text += "/"

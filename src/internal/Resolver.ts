@@ -30,6 +30,11 @@ export interface Options<K> {
   readonly fs: FileSystem.Service
   readonly directory: string
   readonly followSymlinks?: boolean | undefined
+  /**
+   * The URL path the directory is served under (see `PathTranslation.below`): targets are
+   * translated below it, redirects keep it (they are built from the whole target).
+   */
+  readonly base?: string | undefined
   /** Names tried, in order, for a directory (`index_pages`). */
   readonly indexPages: ReadonlyArray<string>
   /**
@@ -55,6 +60,7 @@ const MISSING = { _tag: "Missing" } as const
 /** Builds a resolver for one directory. */
 export const make = <K>(options: Options<K>): Resolver<K> => {
   const { directory, fs, kept } = options
+  const base = PathTranslation.normalizeBase(options.base)
   const indexPages = options.indexPages.map((name) => PyText.fsEncode(name))
   const containment = Containment.make(fs, directory, options.followSymlinks)
 
@@ -65,7 +71,7 @@ export const make = <K>(options: Options<K>): Resolver<K> => {
   const translate = (target: string): Translation => {
     const hit = translations.get(target)
     if (hit !== undefined) return hit
-    const translated = PathTranslation.translatePath(directory, target)
+    const translated = PathTranslation.translatePath(directory, target, base)
     const translation = { ...translated, key: translated.bytes === undefined ? "" : PyText.latin1(translated.bytes) }
     if (target.length <= TRANSLATION_TARGET_LENGTH) translations.set(target, translation)
     return translation

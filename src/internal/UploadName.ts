@@ -14,6 +14,8 @@ export type Reason =
   | "Hidden"
   /** 404: the name of an upload's temporary file (see {@link isTemporary}), which is never written or served. */
   | "Reserved"
+  /** 404: a target outside the base path the directory is served under (a mounted handler's, see `Upload.Options.basePath`). */
+  | "Outside"
   /** 400: a `.` or `..` component: an upload names its target exactly, it is not normalised. */
   | "DotSegment"
   /** 400: an encoded `/` (`%2f`), or a backslash (raw or `%5c`) in a request target. */
@@ -65,11 +67,14 @@ export const isTemporary = (name: string): boolean => name.startsWith(PREFIX) &&
 const refused = (reason: Reason, message: string): Refused => ({
   _tag: "Refused",
   reason,
-  status: reason === "Undecodable" || reason === "Hidden" || reason === "Reserved" ? 404 : 400,
+  status: reason === "Undecodable" || reason === "Hidden" || reason === "Reserved" || reason === "Outside" ? 404 : 400,
   message
 })
 
 const NOT_FOUND = "File not found"
+
+/** A target outside the base path: 404, as a read of it is answered. */
+export const outside: Refused = refused("Outside", NOT_FOUND)
 
 /** Checks one decoded component; undefined when it may be a file name. */
 export const checkComponent = (name: string, options: Options = {}): Refused | undefined => {
