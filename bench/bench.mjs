@@ -95,22 +95,29 @@ const tests = wanted ? allTests.filter((t) => wanted.includes(t.name)) : allTest
 
 // ---- servers ----------------------------------------------------------------------------------
 const node = process.execPath
+// effect-httpd runs as its installed bin does (`npx effect-httpd`): with the Node flags of its
+// shebang line (`#!/usr/bin/env -S node FLAGS`), under this bench's own node.
+const cliPath = Path.join(repo, "dist", "cli.js")
+const bin = (() => {
+  const words = Fs.readFileSync(cliPath, "utf8").split("\n", 1)[0].replace(/^#!\s*/, "").split(/\s+/)
+  return [node, ...words.slice(words.indexOf("node") + 1), cliPath]
+})()
 const servers = [
   {
     name: "effect-httpd",
-    argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1"]
+    argv: [...bin, String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1"]
   },
   { name: "node:http", argv: [node, Path.join(here, "reference-node.mjs"), String(port), root, host] },
   { name: "cpython", argv: ["python3", "-m", "http.server", String(port), "--bind", host, "--directory", root] },
   {
     name: "effect-httpd --compress",
-    argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--compress"],
+    argv: [...bin, String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--compress"],
     only: true
   }
 ]
 servers.push({
   name: "effect-httpd --listing rich",
-  argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--listing", "rich"],
+  argv: [...bin, String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--listing", "rich"],
   only: true
 })
 // E9: an HttpRouter on NodeHttpServer serving the directory under /static (`prefix`: what the
@@ -123,7 +130,7 @@ if (tlsMaterial !== undefined) {
   servers.push(
     {
       name: "effect-httpd --tls",
-      argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--tls-cert", tlsMaterial.cert, "--tls-key", tlsMaterial.key],
+      argv: [...bin, String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--tls-cert", tlsMaterial.cert, "--tls-key", tlsMaterial.key],
       only: true,
       tls: true
     },
@@ -277,7 +284,7 @@ const uploadBench = async () => {
   Fs.writeFileSync(source, bytes(size, 7))
   const served = Path.join(work, "root")
   Fs.mkdirSync(served)
-  const server = { name: "effect-httpd --upload", argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", served, "--upload"] }
+  const server = { name: "effect-httpd --upload", argv: [...bin, String(port), "--bind", host, "--directory", served, "--upload"] }
   const ceiling = { name: "node:net receiver", argv: [node, Path.join(repo, "bench", "reference-upload.mjs"), String(port), served, host] }
   Fs.writeFileSync(Path.join(served, "1k.txt"), "x")
   // curl (C, pinned like wrk) when present, so the client's own speed limits the figure as little as possible.
