@@ -57,6 +57,7 @@ Fs.writeFileSync(Path.join(root, "sub", "index.html"), "<!DOCTYPE html><title>su
 Fs.mkdirSync(Path.join(root, "dir1000"))
 for (let i = 0; i < 1000; i++) Fs.writeFileSync(Path.join(root, "dir1000", `file-${String(i).padStart(4, "0")}.txt`), `${i}\n`)
 
+const platformServers = ["router on effect-httpd", "router on NodeHttpServer"]
 // `headers`: sent with every request; `only`: the servers that run the test (default: all but the
 // ones marked `only`, which run just the tests that name them).
 const allTests = [
@@ -75,7 +76,11 @@ const allTests = [
   { name: "list_c8", path: "/dir1000/", conns: 8 },
   // The same directory as JSON (D12) and as the rich page (E5), each kept like CPython's page.
   { name: "list_json_c8", path: "/dir1000/", conns: 8, headers: () => ["Accept: application/json"], only: ["effect-httpd"] },
-  { name: "list_rich_c8", path: "/dir1000/?sort=size&order=desc", conns: 8, only: ["effect-httpd --listing rich"] }
+  { name: "list_rich_c8", path: "/dir1000/?sort=size&order=desc", conns: 8, only: ["effect-httpd --listing rich"] },
+  // The same @effect/platform HttpRouter app (bench/platform-app.mjs) on our wire and on NodeHttpServer.
+  { name: "router_plain_c64", path: "/plaintext", conns: 64, only: platformServers },
+  { name: "router_json_c64", path: "/json", conns: 64, only: platformServers },
+  { name: "router_param_c64", path: "/users/42", conns: 64, only: platformServers }
 ]
 // A self-signed certificate for the HTTPS tests (skipped without openssl).
 const tlsMaterial = has("openssl")
@@ -104,6 +109,9 @@ const servers = [
     only: true
   }
 ]
+for (const [name, which] of [["router on effect-httpd", "wire"], ["router on NodeHttpServer", "node"]]) {
+  servers.push({ name, argv: [node, Path.join(here, "platform-app.mjs"), which, String(port), host], only: true, probe: "/plaintext" })
+}
 servers.push({
   name: "effect-httpd --listing rich",
   argv: [node, Path.join(repo, "dist", "cli.js"), String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--listing", "rich"],
@@ -165,7 +173,7 @@ const start = async (server) => {
   })
   const started = Date.now()
   while (Date.now() - started < 15_000) {
-    if ((await get("/1k.txt", server.tls)) === 200) return child
+    if ((await get(server.probe ?? "/1k.txt", server.tls)) === 200) return child
     await sleep(20)
   }
   child.kill("SIGKILL")
@@ -347,6 +355,13 @@ const targets = [
   ["rich 1000-entry listing vs cpython's", across("effect-httpd --listing rich", "list_rich_c8", "cpython", "list_c8", "rps"), 20],
   ["JSON 1000-entry listing vs our page", across("effect-httpd", "list_json_c8", "effect-httpd", "list_c8", "rps"), 1]
 ]
+targets.push(
+  ["router plaintext c64 vs NodeHttpServer", across(platformServers[0], "router_plain_c64", platformServers[1], "router_plain_c64", "rps"), 1.5]
+)
+for (const test of ["router_plain_c64", "router_json_c64", "router_param_c64"]) {
+  // CPU per request: lower is better, so the target is the inverse ratio.
+  targets.push([`router ${test.split("_")[1]} CPU/req NodeHttpServer/ours`, across(platformServers[1], test, platformServers[0], test, "cpuUsPerReq"), 1])
+}
 if (servers.some((s) => s.name === "sirv-cli")) targets.push(["1 KiB keep-alive c64 vs sirv-cli", ratio("small_c64", "sirv-cli"), 1.5])
 console.log("")
 console.log("ratios of effect-httpd (targets from the performance issues; MiB/s for the range, req/s otherwise):")

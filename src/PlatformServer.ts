@@ -19,7 +19,6 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import * as AccessLog from "./AccessLog.js"
 import * as ErrorFormatter from "./ErrorFormatter.js"
@@ -37,80 +36,68 @@ import * as ServerConfig from "./ServerConfig.js"
 /** The default `MaxBodySize`: the 10 MiB `NodeHttpServer` announces (and, unlike it, enforced). */
 export const defaultMaxBodySize = 10 * 1024 * 1024
 
-/** How the app's fibers are run: the runtime `serve` was called in, with what every request adds. */
-interface AppRuntime {
-  readonly context: Context.Context<never>
-  readonly runtime: Runtime.Runtime<never>
+/**
+ * What `toHandled` hands over: the response, and the app's scope when the body may still need it
+ * (a stream), which the exchange then closes once the body is sent or the client has gone.
+ */
+interface Answer {
+  readonly response: ServerResponse.HttpServerResponse
+  readonly scope: Scope.CloseableScope | undefined
 }
 
-const responders = new WeakMap<ServerRequest.HttpServerRequest, (response: ServerResponse.HttpServerResponse) => Effect.Effect<void>>()
+const answers = new WeakMap<ServerRequest.HttpServerRequest, Answer>()
 
-/** `toHandled`'s writer: hands the response to the exchange and waits until the wire has sent it. */
+/** Whether a body is produced as it is sent, and so may use the app's scope after the app has returned. */
+const isLazy = (body: ServerResponse.HttpServerResponse["body"]): boolean =>
+  body._tag === "Stream" || body._tag === "FormData" || (body._tag === "Raw" && typeof body.body === "object" && body.body !== null && !(body.body instanceof Uint8Array))
+
+/**
+ * `toHandled`'s writer. The wire sends after the app has returned, so the scope of an app whose body
+ * is produced while it is sent is taken out of `toHandled`'s hands (as `HttpApp.toWebHandler` does).
+ */
 const respond = (request: ServerRequest.HttpServerRequest, response: ServerResponse.HttpServerResponse) =>
-  Effect.suspend(() => responders.get(request)?.(response) ?? Effect.void)
-
-/** One exchange between the connection's fiber (which sends) and the app's fiber (which answers). */
-const exchange = (
-  app: Effect.Effect<void>,
-  runtime: AppRuntime,
-  request: Request.Request,
-  env: WireResponse.Env
-): Effect.Effect<Response.Response, never, Scope.Scope> =>
-  Effect.flatMap(Scope.Scope, (scope) => {
-    let answer: ServerResponse.HttpServerResponse | undefined
-    let deliver: ((response: ServerResponse.HttpServerResponse) => void) | undefined
-    let sent: (() => void) | undefined
-    let over = false
-    const wire = new WireRequest(request)
-    const onResponse = (response: ServerResponse.HttpServerResponse) =>
-      Effect.async<void>((resume) => {
-        if (over) return resume(Effect.void)
-        sent = () => resume(Effect.void)
-        answer = response
-        deliver?.(response)
-      })
-    responders.set(wire, onResponse)
-    const fiber = Runtime.runFork(
-      Runtime.make({
-        context: Context.add(runtime.context, ServerRequest.HttpServerRequest, wire),
-        fiberRefs: runtime.runtime.fiberRefs,
-        runtimeFlags: runtime.runtime.runtimeFlags
-      }),
-      app
-    )
-    // toHandled always answers; this only covers an app fiber that ends some other way.
-    fiber.addObserver(() => deliver?.(answer ?? internalError))
-    const finish = Scope.addFinalizerExit(scope, (exit) =>
-      Effect.sync(() => {
-        over = true
-        // Cut off before the response was out (the client went away): the app sees a client abort.
-        if (exit._tag === "Failure") fiber.unsafeInterruptAsFork(ServerError.clientAbortFiberId)
-        sent?.()
-      }))
-    const answered = Effect.async<ServerResponse.HttpServerResponse>((resume) => {
-      if (answer !== undefined) return resume(Effect.succeed(answer))
-      deliver = (response) => {
-        deliver = undefined
-        resume(Effect.succeed(response))
-      }
-      return Effect.sync(() => {
-        deliver = undefined
-        fiber.unsafeInterruptAsFork(ServerError.clientAbortFiberId)
-      })
-    })
-    return Effect.zipRight(
-      finish,
-      Effect.flatMap(answered, (response) => WireResponse.toResponse(response, request.command, env))
-    )
+  Effect.withFiberRuntime<void>((fiber) => {
+    let scope: Scope.CloseableScope | undefined
+    if (isLazy(response.body)) {
+      scope = Context.unsafeGet(fiber.currentContext, Scope.Scope) as Scope.CloseableScope
+      HttpApp.ejectDefaultScopeClose(scope)
+    }
+    answers.set(request, { response, scope })
+    return Effect.void
   })
 
 const internalError = ServerResponse.empty({ status: 500 })
 
 /**
+ * One exchange, in the connection's fiber (as `NodeHttpServer` runs one fiber per request): the app
+ * answers, then its response is converted and handed to the connection. Interrupted by
+ * `clientAbortFiberId` when the server is started with it ({@link make} does), as the platform expects.
+ */
+const exchange = (
+  app: Effect.Effect<void, unknown, ServerRequest.HttpServerRequest>,
+  context: Context.Context<never>,
+  request: Request.Request,
+  env: WireResponse.Env
+): Effect.Effect<Response.Response, never, Scope.Scope> => {
+  const wire = new WireRequest(request)
+  // toHandled fails again with the app's error after responding: that is dropped here.
+  return Effect.flatMap(Effect.exit(Effect.mapInputContext(app, () => Context.add(context, ServerRequest.HttpServerRequest, wire))), () => {
+    const answer = answers.get(wire)
+    if (answer === undefined) return WireResponse.toResponse(internalError, request.command, env)
+    const scope = answer.scope
+    if (scope === undefined) return WireResponse.toResponse(answer.response, request.command, env)
+    return Effect.zipRight(
+      Effect.flatMap(Scope.Scope, (exchangeScope) => Scope.addFinalizerExit(exchangeScope, (exit) => Scope.close(scope, exit))),
+      WireResponse.toResponse(answer.response, request.command, env)
+    )
+  })
+}
+
+/**
  * A handler for every request (use it as the fallback, so every method reaches the app): the app
- * runs in a fiber of its own, in the context this is run in, with the request as `HttpServerRequest`.
- * Errors become responses as the platform makes them (`toHandled`); its failure after responding is
- * dropped. `MaxBodySize` is `maxBodySize` unless the context sets it.
+ * runs in the context this is run in, with the request as `HttpServerRequest`. Errors become
+ * responses as the platform makes them (`toHandled`). `MaxBodySize` is `maxBodySize` unless the
+ * context sets it.
  */
 export const makeHandler = <E, R>(
   app: HttpApp.Default<E, R>,
@@ -127,18 +114,14 @@ export const makeHandler = <E, R>(
 > =>
   Effect.gen(function*() {
     const env: WireResponse.Env = { files: yield* FileSystem.FileSystem, errors: yield* ErrorFormatter.ErrorFormatter }
-    const base = yield* Effect.runtime<Exclude<R, ServerRequest.HttpServerRequest | Scope.Scope>>()
-    const runtime = options.loggerDisabled
-      ? yield* Effect.locally(Effect.runtime<never>(), HttpMiddleware.loggerDisabled, true)
-      : base as Runtime.Runtime<never>
-    let context = runtime.context
+    let context = (yield* Effect.context<Exclude<R, ServerRequest.HttpServerRequest | Scope.Scope>>()) as Context.Context<never>
     if (!context.unsafeMap.has(IncomingMessage.MaxBodySize.key)) {
       const size = PlatformFileSystem.Size(options.maxBodySize ?? defaultMaxBodySize)
       context = Context.add(context, IncomingMessage.MaxBodySize, Option.some(size))
     }
-    const handled = HttpApp.toHandled(app, respond, options.middleware) as Effect.Effect<void>
-    const appRuntime: AppRuntime = { context, runtime }
-    return (request) => exchange(handled, appRuntime, request, env)
+    const handled = HttpApp.toHandled(app, respond, options.middleware) as Effect.Effect<void, unknown, ServerRequest.HttpServerRequest>
+    const run = options.loggerDisabled ? HttpMiddleware.withLoggerDisabled(handled) : handled
+    return (request) => exchange(run, context, request, env)
   })
 
 /** A `RequestHandler` that sends every method to the app: to compose with this package's handler layers. */
@@ -183,9 +166,10 @@ export const make = (options: Options = {}): Effect.Effect<PlatformHttpServer.Ht
             makeHandler(app, { middleware, maxBodySize: options.maxBodySize, loggerDisabled: options.accessLog }),
             services
           )
-          const served = HttpServer.serve().pipe(
-            Effect.provideService(RequestHandler.RequestHandler, RequestHandler.make({}, handler)),
-            Effect.provide(services)
+          // The wire's own context only: every request's fiber starts from a copy of it.
+          const served = Effect.mapInputContext(
+            HttpServer.serve({ abortFiberId: ServerError.clientAbortFiberId }),
+            (_: Context.Context<never>) => Context.add(services, RequestHandler.RequestHandler, RequestHandler.make({}, handler))
           )
           yield* Effect.forkScoped(served)
         })

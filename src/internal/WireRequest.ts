@@ -46,7 +46,8 @@ export const platformHeaders = (fields: ReadonlyArray<readonly [string, string]>
   const out: Record<string, string> = {}
   for (const [name, raw] of fields) {
     const key = name.toLowerCase()
-    const value = raw.replace(/[ \t]+$/, "")
+    const last = raw.charCodeAt(raw.length - 1)
+    const value = last === 0x20 || last === 0x09 ? raw.replace(/[ \t]+$/, "") : raw
     const previous = out[key]
     out[key] = previous === undefined ? value : `${previous}${key === "cookie" ? "; " : ", "}${value}`
   }
