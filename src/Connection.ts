@@ -41,6 +41,8 @@ export interface Env {
   readonly now: () => number
   /** Who a request's fiber is interrupted by when its client goes away; the fiber itself by default. */
   readonly abortFiberId?: FiberId.FiberId | undefined
+  /** Whether an end of input while a request is in progress means the client has gone (node:http's view), not a half-close. */
+  readonly abortOnEnd?: boolean | undefined
 }
 
 /** Body bytes a handler may leave unread before the connection stops reading from the client. */
@@ -179,6 +181,7 @@ class Connection implements Handle {
 
   private onEnd(): void {
     this.eof = true
+    if (this.env.abortOnEnd && this.phase === Phase.Busy) return this.destroy()
     if (this.body !== undefined && !this.body.done) {
       this.failBodyReader("Aborted")
       this.body = undefined

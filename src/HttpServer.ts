@@ -31,6 +31,12 @@ export interface Options {
    * `@effect/platform` apps tell a client abort by `HttpServerError.clientAbortFiberId`.
    */
   readonly abortFiberId?: FiberId.FiberId | undefined
+  /**
+   * What an end of input from a client whose request is in progress means: `"respond"` (default,
+   * CPython's) finishes the response, as to a client that half-closed; `"abort"` (node:http's)
+   * takes it as the client gone, and interrupts the request.
+   */
+  readonly clientEnd?: "respond" | "abort" | undefined
 }
 
 /**
@@ -95,7 +101,8 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
       run: Runtime.runFork(runtime),
       runScoped: scopedRunner(runtime),
       now: () => clock.unsafeCurrentTimeMillis(),
-      abortFiberId: options.abortFiberId
+      abortFiberId: options.abortFiberId,
+      abortOnEnd: options.clientEnd === "abort"
     }
     const open = new Map<Listener.Socket, Connection.Handle>()
     let allClosed: (() => void) | undefined

@@ -168,7 +168,7 @@ export const make = (options: Options = {}): Effect.Effect<PlatformHttpServer.Ht
           )
           // The wire's own context only: every request's fiber starts from a copy of it.
           const served = Effect.mapInputContext(
-            HttpServer.serve({ abortFiberId: ServerError.clientAbortFiberId }),
+            HttpServer.serve({ abortFiberId: ServerError.clientAbortFiberId, clientEnd: "abort" }),
             (_: Context.Context<never>) => Context.add(services, RequestHandler.RequestHandler, RequestHandler.make({}, handler))
           )
           yield* Effect.forkScoped(served)
