@@ -61,6 +61,9 @@ export * as Listener from "./Listener.js"
 /** Content types by extension: `guess_type`, `extensions_map`, the `mimetypes` table. */
 export * as Mime from "./Mime.js"
 
+/** Any `@effect/platform` `HttpApp` (`HttpRouter`, `HttpApiBuilder`) on this package's wire: the platform's `HttpServer` over `Listener` and `Connection`. */
+export * as PlatformServer from "./PlatformServer.js"
+
 /** An incoming request: `command`, `path`, `request_version`, `requestline`, `headers`, `client_address`, `rfile`. */
 export * as Request from "./Request.js"
 
