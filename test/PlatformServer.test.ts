@@ -15,6 +15,7 @@ import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as HashSet from "effect/HashSet"
 import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -23,9 +24,12 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as AccessLog from "../src/AccessLog.js"
+import * as FileSystem from "../src/FileSystem.js"
+import * as PlatformServer from "../src/PlatformServer.js"
+import * as ResponseHeaders from "../src/ResponseHeaders.js"
 import { run } from "./support/command.js"
 import { serveApp } from "./support/platform.js"
-import { connect, count, exchange } from "./support/server.js"
+import { connect, count, exchange, start } from "./support/server.js"
 
 const router = HttpRouter.empty.pipe(
   HttpRouter.get("/plaintext", HttpServerResponse.text("Hello, World!")),
@@ -322,5 +326,19 @@ describe("PlatformServer", () => {
       assert.strictEqual(platformLogs.length, 1, "the platform's logger is off when the wire's log is on")
       assert.strictEqual(lines.length, 1)
       assert.match(lines[0], /"GET \/plaintext HTTP\/1\.1" 200 -\n$/)
+    }))
+
+  it.scopedLive("layerHandler: the app as this package's RequestHandler, every method included, inside its handler layers", () =>
+    Effect.gen(function*() {
+      const handler = ResponseHeaders.layer([["X-Frame-Options", "DENY"]]).pipe(
+        Layer.provide(PlatformServer.layerHandler(router)),
+        Layer.provide(FileSystem.layer),
+        Layer.orDie
+      )
+      const { port } = yield* start({ handler, config: { protocolVersion: "HTTP/1.1" } })
+      const plain = yield* get(port, "/plaintext")
+      assert.strictEqual(plain.text, "Hello, World!")
+      assert.strictEqual(plain.response.headers.get("x-frame-options"), "DENY")
+      assert.strictEqual((yield* get(port, "/users/1", { method: "DELETE" })).response.status, 404)
     }))
 })
