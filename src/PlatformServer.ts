@@ -36,17 +36,6 @@ import * as ServerConfig from "./ServerConfig.js"
 /** The default `MaxBodySize`: the 10 MiB `NodeHttpServer` announces (and, unlike it, enforced). */
 export const defaultMaxBodySize = 10 * 1024 * 1024
 
-/**
- * What `toHandled` hands over: the response, and the app's scope when the body may still need it
- * (a stream), which the exchange then closes once the body is sent or the client has gone.
- */
-interface Answer {
-  readonly response: ServerResponse.HttpServerResponse
-  readonly scope: Scope.CloseableScope | undefined
-}
-
-const answers = new WeakMap<ServerRequest.HttpServerRequest, Answer>()
-
 /** Whether a body is produced as it is sent, and so may use the app's scope after the app has returned. */
 const isLazy = (body: ServerResponse.HttpServerResponse["body"]): boolean =>
   body._tag === "Stream" || body._tag === "FormData" || (body._tag === "Raw" && typeof body.body === "object" && body.body !== null && !(body.body instanceof Uint8Array))
@@ -62,7 +51,7 @@ const respond = (request: ServerRequest.HttpServerRequest, response: ServerRespo
       scope = Context.unsafeGet(fiber.currentContext, Scope.Scope) as Scope.CloseableScope
       HttpApp.ejectDefaultScopeClose(scope)
     }
-    answers.set(request, { response, scope })
+    if (request instanceof WireRequest) request.answer = { response, scope }
     return Effect.void
   })
 
@@ -82,7 +71,7 @@ const exchange = (
   const wire = new WireRequest(request)
   // toHandled fails again with the app's error after responding: that is dropped here.
   return Effect.flatMap(Effect.exit(Effect.mapInputContext(app, () => Context.add(context, ServerRequest.HttpServerRequest, wire))), () => {
-    const answer = answers.get(wire)
+    const answer = wire.answer
     if (answer === undefined) return WireResponse.toResponse(internalError, request.command, env)
     const scope = answer.scope
     if (scope === undefined) return WireResponse.toResponse(answer.response, request.command, env)

@@ -54,12 +54,20 @@ export const platformHeaders = (fields: ReadonlyArray<readonly [string, string]>
   return PlatformHeaders.unsafeFromRecord(out)
 }
 
+/** What the app answered: its response, and its scope when the body still needs it while being sent. */
+export interface Answer {
+  readonly response: ServerResponse.HttpServerResponse
+  readonly scope: Scope.CloseableScope | undefined
+}
+
 /** A request of our wire as `HttpServerRequest`. Bodies are read from the connection, with its backpressure. */
 export class WireRequest extends Inspectable.Class implements ServerRequest.HttpServerRequest {
   readonly [ServerRequest.TypeId]: ServerRequest.TypeId = ServerRequest.TypeId
   readonly [IncomingMessage.TypeId]: IncomingMessage.TypeId = IncomingMessage.TypeId
   private cachedHeaders: PlatformHeaders.Headers | undefined
   private cachedCookies: Record<string, string> | undefined
+  /** Set by the platform server's writer (`toHandled`'s `handleResponse`). */
+  answer: Answer | undefined = undefined
 
   constructor(
     readonly source: Request.Request,

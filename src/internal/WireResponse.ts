@@ -77,6 +77,28 @@ export const toResponse = (
   command: string,
   env: Env
 ): Effect.Effect<Response.Response, never, Scope.Scope> => {
+  const kept = constants.get(response)
+  if (kept !== undefined) return Effect.succeed(kept)
+  const converted = convert(response, command, env)
+  const tag = response.body._tag
+  if (tag === "Empty" || tag === "Uint8Array") {
+    // A response the app keeps as a constant (`HttpRouter.get("/", HttpServerResponse.text("hi"))`)
+    // is converted once, and the connection then reuses the head it worked out for it.
+    return Effect.tap(converted, (ours) => {
+      constants.set(response, ours)
+    })
+  }
+  return converted
+}
+
+/** Responses with their body in memory (platform responses are immutable), as converted the first time. */
+const constants = new WeakMap<ServerResponse.HttpServerResponse, Response.Response>()
+
+const convert = (
+  response: ServerResponse.HttpServerResponse,
+  command: string,
+  env: Env
+): Effect.Effect<Response.Response, never, Scope.Scope> => {
   const invalid = invalidStatus(response)
   if (invalid !== undefined) return Effect.succeed(failure(env, 500, invalid))
   const headers = fields(response)
