@@ -77,22 +77,38 @@ export const toResponse = (
   command: string,
   env: Env
 ): Effect.Effect<Response.Response, never, Scope.Scope> => {
-  const kept = constants.get(response)
-  if (kept !== undefined) return Effect.succeed(kept)
-  const converted = convert(response, command, env)
   const tag = response.body._tag
-  if (tag === "Empty" || tag === "Uint8Array") {
-    // A response the app keeps as a constant (`HttpRouter.get("/", HttpServerResponse.text("hi"))`)
-    // is converted once, and the connection then reuses the head it worked out for it.
-    return Effect.tap(converted, (ours) => {
-      constants.set(response, ours)
-    })
-  }
-  return converted
+  if (tag !== "Empty" && tag !== "Uint8Array") return convert(response, command, env)
+  // A body in memory converts the same way for every request, and platform responses are
+  // immutable: the conversion is kept on the response, so a response the app keeps as a constant
+  // (`HttpRouter.get("/", HttpServerResponse.text("hi"))`) is converted once and the connection
+  // reuses the head it worked out for it. (A property, not a WeakMap entry: most responses are
+  // made per request, and weak entries cost the collector.)
+  const kept = (response as { [converted]?: Response.Response })[converted]
+  if (kept !== undefined) return Effect.succeed(kept)
+  const ours = inMemory(response, env)
+  ;(response as { [converted]?: Response.Response })[converted] = ours
+  return Effect.succeed(ours)
 }
 
-/** Responses with their body in memory (platform responses are immutable), as converted the first time. */
-const constants = new WeakMap<ServerResponse.HttpServerResponse, Response.Response>()
+const converted = Symbol.for("effect-httpd/WireResponse/converted")
+
+const make = (response: ServerResponse.HttpServerResponse, headers: ReadonlyArray<Response.Header>, body: Response.Body): Response.Response => ({
+  status: response.status,
+  message: response.statusText,
+  headers,
+  body
+})
+
+/** A response whose body is in memory (or empty). */
+const inMemory = (response: ServerResponse.HttpServerResponse, env: Env): Response.Response => {
+  const invalid = invalidStatus(response)
+  if (invalid !== undefined) return failure(env, 500, invalid)
+  const headers = fields(response)
+  if (typeof headers === "string") return failure(env, 500, headers)
+  const body = response.body
+  return make(response, headers, body._tag === "Uint8Array" ? Response.bytes(body.body) : Response.empty)
+}
 
 const convert = (
   response: ServerResponse.HttpServerResponse,
@@ -104,33 +120,27 @@ const convert = (
   const headers = fields(response)
   if (typeof headers === "string") return Effect.succeed(failure(env, 500, headers))
   const head = command === "HEAD"
-  const make = (body: Response.Body): Response.Response => ({
-    status: response.status,
-    message: response.statusText,
-    headers,
-    body
-  })
+  const ours = (body: Response.Body): Response.Response => make(response, headers, body)
   const body = response.body
   switch (body._tag) {
     case "Empty":
-      return Effect.succeed(make(Response.empty))
     case "Uint8Array":
-      return Effect.succeed(make(Response.bytes(body.body)))
+      return Effect.succeed(inMemory(response, env))
     case "Stream":
-      return Effect.succeed(make(Response.stream(head ? Stream.empty : body.stream, body.contentLength)))
+      return Effect.succeed(ours(Response.stream(head ? Stream.empty : body.stream, body.contentLength)))
     case "FormData": {
       const web = new globalThis.Response(body.formData)
       const type = web.headers.get("content-type")
       const stream = head ? Stream.empty : Stream.fromReadableStream(() => web.body!, (e) => e)
       return Effect.succeed({
-        ...make(Response.stream(stream)),
+        ...ours(Response.stream(stream)),
         headers: type === null ? headers : Response.setHeader(headers, "content-type", type)
       })
     }
     case "Raw":
       return body.body instanceof FileSource
-        ? fileBody(body.body, head, env, make)
-        : Effect.succeed(rawBody(body.body, body.contentLength, head, env, make))
+        ? fileBody(body.body, head, env, ours)
+        : Effect.succeed(rawBody(body.body, body.contentLength, head, env, ours))
   }
 }
 
