@@ -23,6 +23,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { Readable } from "node:stream"
 import * as AccessLog from "../src/AccessLog.js"
 import * as FileSystem from "../src/FileSystem.js"
 import * as PlatformServer from "../src/PlatformServer.js"
@@ -340,5 +341,52 @@ describe("PlatformServer", () => {
       assert.strictEqual(plain.text, "Hello, World!")
       assert.strictEqual(plain.response.headers.get("x-frame-options"), "DENY")
       assert.strictEqual((yield* get(port, "/users/1", { method: "DELETE" })).response.status, 404)
+    }))
+
+  it.scopedLive("multipart uploads, and FormData, Node Readable and web file bodies; HEAD runs no body", () =>
+    Effect.gen(function*() {
+      let streamed = 0
+      const app = HttpRouter.empty.pipe(
+        HttpRouter.post(
+          "/form",
+          Effect.flatMap(HttpServerRequest.HttpServerRequest, (r) => r.multipart).pipe(
+            Effect.flatMap((form) => {
+              const files = form.file as ReadonlyArray<{ readonly path: string; readonly name: string }>
+              return HttpServerResponse.json({ name: form.name, file: files[0].name, content: Fs.readFileSync(files[0].path, "utf8") })
+            }),
+            Effect.scoped
+          )
+        ),
+        HttpRouter.get("/form-data", Effect.sync(() => {
+          const data = new FormData()
+          data.set("a", "1")
+          return HttpServerResponse.formData(data)
+        })),
+        HttpRouter.get("/readable", Effect.sync(() => HttpServerResponse.raw(Readable.from([Buffer.from("node "), Buffer.from("readable")])))),
+        HttpRouter.get("/web-file", HttpServerResponse.fileWeb(new File(["web file"], "w.txt", { type: "text/plain" }))),
+        HttpRouter.get("/counted", HttpServerResponse.stream(Stream.suspend(() => {
+          streamed++
+          return Stream.make(new Uint8Array([1]))
+        })))
+      )
+      const port = yield* serveApp(app)
+      const form = new FormData()
+      form.set("name", "Ada")
+      form.set("file", new File(["file content"], "notes.txt", { type: "text/plain" }))
+      const posted = yield* get(port, "/form", { method: "POST", body: form })
+      assert.deepStrictEqual(JSON.parse(posted.text), { name: "Ada", file: "notes.txt", content: "file content" })
+      const data = yield* get(port, "/form-data")
+      assert.match(data.response.headers.get("content-type") ?? "", /^multipart\/form-data; boundary=/)
+      assert.strictEqual((yield* Effect.promise(() => new Response(data.text, { headers: data.response.headers }).formData())).get("a"), "1")
+      assert.strictEqual((yield* get(port, "/readable")).text, "node readable")
+      const web = yield* get(port, "/web-file")
+      assert.strictEqual(web.text, "web file")
+      assert.strictEqual(web.response.headers.get("content-length"), "8")
+      const head = (yield* exchange(port, "HEAD /counted HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).data.toString("latin1")
+      assert.match(head, /^HTTP\/1\.1 200 OK\r\n/)
+      assert.isTrue(head.endsWith("\r\n\r\n"), head)
+      assert.strictEqual(streamed, 0)
+      assert.strictEqual((yield* get(port, "/counted")).text, "\u0001")
+      assert.strictEqual(streamed, 1)
     }))
 })

@@ -34,11 +34,12 @@ const withLog = (options: ServeOptions, log: AccessLog.Service) =>
         FileSystem.layer
       ))
     ),
-    WirePlatform.layer.pipe(Layer.provide(NodeContext.layer))
+    WirePlatform.layer.pipe(Layer.provide(NodeContext.layer)),
+    NodeContext.layer
   )
 
-/** Serves `app` for the scope's lifetime (`HttpServer.serve(app)` over the platform server); returns the port. */
-export const serveApp = <E, R extends HttpPlatform.HttpPlatform = never>(
+/** Serves `app` for the scope's lifetime (`HttpServer.serve(app)` over the platform server, which provides `R`); returns the port. */
+export const serveApp = <E, R extends HttpPlatform.HttpPlatform | NodeContext.NodeContext = never>(
   app: HttpApp.Default<E, R>,
   options: ServeOptions = {}
 ): Effect.Effect<number, never, Scope.Scope> =>
