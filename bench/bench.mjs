@@ -374,6 +374,6 @@ if (upload !== undefined) {
   console.log(`  ${"100 MiB PUT --upload vs cp".padEnd(36)} ${r.toFixed(2).padStart(6)}x  (target >= 0.5x)  ${r >= 0.5 ? "met" : "NOT met"}  (upload ${upload.up.toFixed(0)} MB/s, cp ${upload.cp.toFixed(0)} MB/s)`)
 }
 const rss = peaks.get("effect-httpd") / 1024
-console.log(`  ${"peak RSS".padEnd(36)} ${rss.toFixed(1).padStart(6)} MB (target <= 80 MB)  ${rss <= 80 ? "met" : "NOT met"}`)
+if (Number.isFinite(rss)) console.log(`  ${"peak RSS".padEnd(36)} ${rss.toFixed(1).padStart(6)} MB (target <= 80 MB)  ${rss <= 80 ? "met" : "NOT met"}`)
 console.log(`  ${"start-up to first response".padEnd(36)} ${startup.toFixed(0).padStart(6)} ms (target <= 250 ms) ${startup <= 250 ? "met" : "NOT met"}`)
 Fs.rmSync(root, { recursive: true, force: true })

@@ -151,9 +151,11 @@ export const make = (options: Options = {}): Effect.Effect<PlatformHttpServer.Ht
       address: { _tag: "TcpAddress", hostname: address.host === "::" ? "0.0.0.0" : address.host, port: address.port },
       serve: (app, middleware) =>
         Effect.gen(function*() {
+          // The app's context is the one `serve` is called in, plus only what the handler needs
+          // (every request's context is a copy of it).
           const handler = yield* Effect.provide(
             makeHandler(app, { middleware, maxBodySize: options.maxBodySize, loggerDisabled: options.accessLog }),
-            services
+            Context.pick(FileSystem.FileSystem, ErrorFormatter.ErrorFormatter)(services)
           )
           // The wire's own context only: every request's fiber starts from a copy of it.
           const served = Effect.mapInputContext(
