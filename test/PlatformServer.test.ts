@@ -4,11 +4,13 @@
  * (framing, keep-alive, streamed bodies, limits, header checks, file bodies, logs).
  */
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as PlatformHttpServer from "@effect/platform/HttpServer"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as ServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
@@ -25,6 +27,9 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { Readable } from "node:stream"
 import * as AccessLog from "../src/AccessLog.js"
+import * as ErrorFormatter from "../src/ErrorFormatter.js"
+import * as Listener from "../src/Listener.js"
+import * as ServerConfig from "../src/ServerConfig.js"
 import * as FileSystem from "../src/FileSystem.js"
 import * as PlatformServer from "../src/PlatformServer.js"
 import * as ResponseHeaders from "../src/ResponseHeaders.js"
@@ -388,5 +393,24 @@ describe("PlatformServer", () => {
       assert.strictEqual(streamed, 0)
       assert.strictEqual((yield* get(port, "/counted")).text, "\u0001")
       assert.strictEqual(streamed, 1)
+    }))
+
+  it.scoped("layerServer runs on any Listener: the in-memory one here", () =>
+    Effect.gen(function*() {
+      const server = PlatformServer.layerServer().pipe(
+        Layer.provideMerge(Listener.layerTest),
+        Layer.provide(Layer.mergeAll(
+          ServerConfig.layer({ protocolVersion: "HTTP/1.1" }),
+          AccessLog.layerSilent,
+          ErrorFormatter.layer,
+          FileSystem.layer
+        ))
+      )
+      const context = yield* Layer.build(Layer.provideMerge(PlatformHttpServer.serve(router), server))
+      const client = yield* Context.get(context, Listener.ListenerTest).connect
+      client.write("GET /users/9 HTTP/1.0\r\n\r\n")
+      const text = (yield* client.closed).toString("latin1")
+      assert.match(text, /^HTTP\/1\.1 200 OK\r\n/)
+      assert.isTrue(text.endsWith("\r\n\r\n{\"id\":\"9\"}"), text)
     }))
 })
