@@ -69,17 +69,16 @@ const exchange = (
   env: WireResponse.Env
 ): Effect.Effect<Response.Response, never, Scope.Scope> => {
   const wire = new WireRequest(request)
-  // toHandled fails again with the app's error after responding: that is dropped here.
-  return Effect.flatMap(Effect.exit(Effect.mapInputContext(app, () => Context.add(context, ServerRequest.HttpServerRequest, wire))), () => {
-    const answer = wire.answer
-    if (answer === undefined) return WireResponse.toResponse(internalError, request.command, env)
-    const scope = answer.scope
-    if (scope === undefined) return WireResponse.toResponse(answer.response, request.command, env)
-    return Effect.zipRight(
-      Effect.flatMap(Scope.Scope, (exchangeScope) => Scope.addFinalizerExit(exchangeScope, (exit) => Scope.close(scope, exit))),
-      WireResponse.toResponse(answer.response, request.command, env)
-    )
-  })
+  const provided = Effect.mapInputContext(app, (_: Context.Context<never>) => Context.add(context, ServerRequest.HttpServerRequest, wire))
+  // toHandled fails again with the app's error after responding: that exit is dropped. Whatever
+  // the app's scope was taken out for is tied to the exchange's at once (no interruption between):
+  // it closes when the body is sent, or when the client goes away before.
+  const answered = Effect.uninterruptible(Effect.flatMap(Effect.exit(provided), () => {
+    const scope = wire.answer?.scope
+    if (scope === undefined) return Effect.void
+    return Effect.flatMap(Scope.Scope, (exchange) => Scope.addFinalizerExit(exchange, (exit) => Scope.close(scope, exit)))
+  }))
+  return Effect.flatMap(answered, () => WireResponse.toResponse(wire.answer?.response ?? internalError, request.command, env))
 }
 
 /**

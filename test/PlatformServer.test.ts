@@ -211,6 +211,26 @@ describe("PlatformServer", () => {
       assert.isTrue(HashSet.has(ids, ServerError.clientAbortFiberId), String([...ids].map(FiberId.threadName)))
     }))
 
+  it.scopedLive("a client that goes away during a streamed body: the app's scope is closed", () =>
+    Effect.gen(function*() {
+      const released = yield* Deferred.make<void>()
+      const app = HttpRouter.empty.pipe(HttpRouter.get(
+        "/endless",
+        Effect.zipRight(
+          Effect.acquireRelease(Effect.void, () => Deferred.succeed(released, undefined)),
+          HttpServerResponse.stream(Stream.concat(Stream.make(new Uint8Array([0x61])), Stream.never))
+        )
+      ))
+      const port = yield* serveApp(app)
+      const client = yield* connect(port)
+      client.send("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n")
+      const first = yield* client.read((data) => data.toString("latin1").endsWith("\r\n1\r\na\r\n"))
+      assert.match(first.toString("latin1"), /\r\nTransfer-Encoding: chunked\r\n/)
+      assert.isFalse(yield* Deferred.isDone(released), "the scope closed while the body was still being sent")
+      client.socket.destroy()
+      yield* Deferred.await(released)
+    }))
+
   it.scopedLive("streams a 20 MiB upload to the app in pieces, while the client is still sending", () =>
     Effect.gen(function*() {
       const size = 20 * 1024 * 1024
