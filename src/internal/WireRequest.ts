@@ -43,7 +43,9 @@ const decoder = new TextDecoder()
 
 /** The platform's header record: names in lower case, repeated fields joined (`Cookie` with `; `, as Node does). */
 export const platformHeaders = (fields: ReadonlyArray<readonly [string, string]>): PlatformHeaders.Headers => {
-  const out: Record<string, string> = {}
+  // Made with the platform's prototype from the start (as `Headers.fromInput` does): setting it
+  // afterwards (`unsafeFromRecord`) turns the object into a slow dictionary.
+  const out: Record<string, string> = Object.create(headersPrototype)
   for (const [name, raw] of fields) {
     const key = name.toLowerCase()
     const last = raw.charCodeAt(raw.length - 1)
@@ -51,8 +53,10 @@ export const platformHeaders = (fields: ReadonlyArray<readonly [string, string]>
     const previous = out[key]
     out[key] = previous === undefined ? value : `${previous}${key === "cookie" ? "; " : ", "}${value}`
   }
-  return PlatformHeaders.unsafeFromRecord(out)
+  return out as PlatformHeaders.Headers
 }
+
+const headersPrototype: object = Object.getPrototypeOf(PlatformHeaders.empty)
 
 /** What the app answered: its response, and its scope when the body still needs it while being sent. */
 export interface Answer {
