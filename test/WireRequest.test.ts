@@ -41,11 +41,25 @@ describe("WireRequest", () => {
 
   it.effect("MaxBodySize: past it the readers fail with a RequestError that answers 413", () =>
     Effect.gen(function*() {
+      // Announced too large: refused without a read (this body's reader would die if called).
+      const unread = new WireRequest.WireRequest(Request.make({
+        body: { framing: { _tag: "Length", length: 4 }, read: Effect.die("read") }
+      }))
+      assert.instanceOf(yield* Effect.flip(limit(3)(unread.text)), WireRequest.BodyTooLarge)
+      assert.instanceOf(yield* Effect.flip(limit(3)(Stream.runDrain(unread.stream))), WireRequest.BodyTooLarge)
       const announced = yield* Effect.flip(limit(3)(request(["abcd"]).text))
       assert.instanceOf(announced, WireRequest.BodyTooLarge)
       const streamed = yield* Effect.flip(limit(3)(Stream.runDrain(request(["ab", "cd"]).stream)))
       assert.instanceOf(streamed, WireRequest.BodyTooLarge)
       assert.strictEqual(yield* limit(4)(request(["ab", "cd"]).text), "abcd")
+      // Chunked, so of unknown length: counted as it is read.
+      const chunked = () => {
+        const body = Request.bodyFromChunks([Buffer.from("ab"), Buffer.from("cd")])
+        return new WireRequest.WireRequest(Request.make({ body: { framing: { _tag: "Chunked" }, read: body.read } }))
+      }
+      assert.instanceOf(yield* Effect.flip(limit(3)(chunked().text)), WireRequest.BodyTooLarge)
+      assert.instanceOf(yield* Effect.flip(limit(3)(Stream.runDrain(chunked().stream))), WireRequest.BodyTooLarge)
+      assert.strictEqual(yield* limit(4)(chunked().text), "abcd")
     }))
 
   it.effect("inspecting does not read the body; once read, it is shown", () =>

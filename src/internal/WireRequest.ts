@@ -123,7 +123,15 @@ export class WireRequest extends Inspectable.Class implements ServerRequest.Http
       if (state.bytes !== undefined) return Effect.succeed(state.bytes)
       if (state.failure !== undefined) return Effect.fail(state.failure)
       return IncomingMessage.MaxBodySize.pipe(
-        Effect.flatMap((max) => Request.readAll(this.source, Option.match(max, { onNone: () => Infinity, onSome: Number }))),
+        Effect.flatMap((max) => {
+          const limit = Option.match(max, { onNone: () => Infinity, onSome: Number })
+          const { framing } = this.source.body
+          // Announced too large: refused before a byte of it is read.
+          if (framing._tag === "Length" && framing.length > limit) {
+            return Effect.fail(new Request.RequestBodyError({ reason: "TooLarge" }))
+          }
+          return Request.readAll(this.source, limit)
+        }),
         Effect.mapError((failure) => (state.failure = this.error(failure))),
         Effect.tap((bytes) => {
           state.bytes = bytes
