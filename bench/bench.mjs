@@ -59,6 +59,7 @@ Fs.writeFileSync(Path.join(root, "sub", "index.html"), "<!DOCTYPE html><title>su
 Fs.mkdirSync(Path.join(root, "dir1000"))
 for (let i = 0; i < 1000; i++) Fs.writeFileSync(Path.join(root, "dir1000", `file-${String(i).padStart(4, "0")}.txt`), `${i}\n`)
 
+const platformServers = ["router on effect-httpd", "router on NodeHttpServer"]
 // `headers`: sent with every request; `only`: the servers that run the test (default: all but the
 // ones marked `only`, which run just the tests that name them).
 const allTests = [
@@ -79,7 +80,11 @@ const allTests = [
   { name: "list_json_c8", path: "/dir1000/", conns: 8, headers: () => ["Accept: application/json"], only: ["effect-httpd"] },
   { name: "list_rich_c8", path: "/dir1000/?sort=size&order=desc", conns: 8, only: ["effect-httpd --listing rich"] },
   // E9: the file handler served through @effect/platform (see `platformColumns` below).
-  { name: "platform_files_c64", path: "/1k.txt", conns: 64, only: ["effect-httpd", "platform: mounted FileHandler", "platform: HttpServerResponse.file"] }
+  { name: "platform_files_c64", path: "/1k.txt", conns: 64, only: ["effect-httpd", "platform: mounted FileHandler", "platform: HttpServerResponse.file"] },
+  // The same @effect/platform HttpRouter app (bench/platform-app.mjs) on our wire and on NodeHttpServer.
+  { name: "router_plain_c64", path: "/plaintext", conns: 64, only: platformServers },
+  { name: "router_json_c64", path: "/json", conns: 64, only: platformServers },
+  { name: "router_param_c64", path: "/users/42", conns: 64, only: platformServers }
 ]
 // A self-signed certificate for the HTTPS tests (skipped without openssl).
 const tlsMaterial = has("openssl")
@@ -115,6 +120,9 @@ const servers = [
     only: true
   }
 ]
+for (const [name, which] of [["router on effect-httpd", "wire"], ["router on NodeHttpServer", "node"]]) {
+  servers.push({ name, argv: [node, Path.join(here, "platform-app.mjs"), which, String(port), host], only: true, probe: "/plaintext" })
+}
 servers.push({
   name: "effect-httpd --listing rich",
   argv: [...bin, String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--listing", "rich"],
@@ -182,7 +190,7 @@ const start = async (server) => {
   })
   const started = Date.now()
   while (Date.now() - started < 15_000) {
-    if ((await get(`${server.prefix ?? ""}/1k.txt`, server.tls)) === 200) return child
+    if ((await get(server.probe ?? `${server.prefix ?? ""}/1k.txt`, server.tls)) === 200) return child
     await sleep(20)
   }
   child.kill("SIGKILL")
@@ -404,6 +412,13 @@ const targets = [
   ["rich 1000-entry listing vs cpython's", across("effect-httpd --listing rich", "list_rich_c8", "cpython", "list_c8", "rps"), 20],
   ["JSON 1000-entry listing vs our page", across("effect-httpd", "list_json_c8", "effect-httpd", "list_c8", "rps"), 1]
 ]
+targets.push(
+  ["router plaintext c64 vs NodeHttpServer", across(platformServers[0], "router_plain_c64", platformServers[1], "router_plain_c64", "rps"), 1.5]
+)
+for (const test of ["router_plain_c64", "router_json_c64", "router_param_c64"]) {
+  // CPU per request: lower is better, so the target is the inverse ratio.
+  targets.push([`router ${test.split("_")[1]} CPU/req NodeHttpServer/ours`, across(platformServers[1], test, platformServers[0], test, "cpuUsPerReq"), 1])
+}
 if (servers.some((s) => s.name === "sirv-cli")) targets.push(["1 KiB keep-alive c64 vs sirv-cli", ratio("small_c64", "sirv-cli"), 1.5])
 console.log("")
 console.log("ratios of effect-httpd (targets from the performance issues; MiB/s for the range, req/s otherwise):")
@@ -417,6 +432,6 @@ if (upload !== undefined) {
   console.log(`  ${"  ... the node:net receiver vs cp".padEnd(36)} ${(upload.ref / upload.cp).toFixed(2).padStart(6)}x  (the Node ceiling, ${upload.ref.toFixed(0)} MiB/s; --upload is ${(upload.up / upload.ref).toFixed(2)}x of it)`)
 }
 const rss = peaks.get("effect-httpd") / 1024
-console.log(`  ${"peak RSS".padEnd(36)} ${rss.toFixed(1).padStart(6)} MB (target <= 80 MB)  ${rss <= 80 ? "met" : "NOT met"}`)
+if (Number.isFinite(rss)) console.log(`  ${"peak RSS".padEnd(36)} ${rss.toFixed(1).padStart(6)} MB (target <= 80 MB)  ${rss <= 80 ? "met" : "NOT met"}`)
 console.log(`  ${"start-up to first response".padEnd(36)} ${startup.toFixed(0).padStart(6)} ms (target <= 250 ms) ${startup <= 250 ? "met" : "NOT met"}`)
 Fs.rmSync(root, { recursive: true, force: true })

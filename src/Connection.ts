@@ -7,6 +7,7 @@ import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
+import type * as FiberId from "effect/FiberId"
 import type * as Scope from "effect/Scope"
 import * as AccessLog from "./AccessLog.js"
 import type * as ErrorFormatter from "./ErrorFormatter.js"
@@ -38,6 +39,10 @@ export interface Env {
   readonly runScoped: <E>(effect: Effect.Effect<void, E, Scope.Scope>) => Fiber.RuntimeFiber<void, E>
   /** The time on Effect's clock, in milliseconds (the test clock in tests). */
   readonly now: () => number
+  /** Who a request's fiber is interrupted by when its client goes away; the fiber itself by default. */
+  readonly abortFiberId?: FiberId.FiberId | undefined
+  /** Whether an end of input while a request is in progress means the client has gone (node:http's view), not a half-close. */
+  readonly abortOnEnd?: boolean | undefined
 }
 
 /** Body bytes a handler may leave unread before the connection stops reading from the client. */
@@ -178,6 +183,7 @@ class Connection implements Handle {
 
   private onEnd(): void {
     this.eof = true
+    if (this.env.abortOnEnd && this.phase === Phase.Busy) return this.destroy()
     if (this.body !== undefined && !this.body.done) {
       this.failBodyReader("Aborted")
       this.body = undefined
@@ -571,9 +577,10 @@ class Connection implements Handle {
     this.failBodyReader("Aborted")
     this.onDrain()
     const fiber = this.fiber
-    if (fiber !== undefined) this.env.run(Effect.asVoid(fiberInterrupt(fiber)))
+    if (fiber !== undefined) this.env.run(Effect.asVoid(fiberInterrupt(fiber, this.env.abortFiberId)))
     this.onClose?.()
   }
 }
 
-const fiberInterrupt = (fiber: Fiber.RuntimeFiber<void, unknown>) => Effect.suspend(() => fiber.interruptAsFork(fiber.id()))
+const fiberInterrupt = (fiber: Fiber.RuntimeFiber<void, unknown>, by: FiberId.FiberId | undefined) =>
+  Effect.suspend(() => fiber.interruptAsFork(by ?? fiber.id()))

@@ -7,6 +7,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import type * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import * as Scheduler from "effect/Scheduler"
@@ -25,6 +26,17 @@ export interface Options {
    * (`HTTPServer`): one connection at a time; the next waits until the current one closes.
    */
   readonly mode?: "concurrent" | "serial" | undefined
+  /**
+   * Who a request's fiber is interrupted by when its client goes away (the fiber itself by default):
+   * `@effect/platform` apps tell a client abort by `HttpServerError.clientAbortFiberId`.
+   */
+  readonly abortFiberId?: FiberId.FiberId | undefined
+  /**
+   * What an end of input from a client whose request is in progress means: `"respond"` (default,
+   * CPython's) finishes the response, as to a client that half-closed; `"abort"` (node:http's)
+   * takes it as the client gone, and interrupts the request.
+   */
+  readonly clientEnd?: "respond" | "abort" | undefined
 }
 
 /**
@@ -88,7 +100,9 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
       log: yield* AccessLog.AccessLog,
       run: Runtime.runFork(runtime),
       runScoped: scopedRunner(runtime),
-      now: () => clock.unsafeCurrentTimeMillis()
+      now: () => clock.unsafeCurrentTimeMillis(),
+      abortFiberId: options.abortFiberId,
+      abortOnEnd: options.clientEnd === "abort"
     }
     const open = new Map<Listener.Socket, Connection.Handle>()
     let allClosed: (() => void) | undefined

@@ -63,6 +63,8 @@ export * as Mime from "./Mime.js"
 
 /** Our handlers (the file handler, CGI, any stack of layers) as an `@effect/platform` `HttpApp`, to mount in an `HttpRouter`. */
 export * as PlatformApp from "./PlatformApp.js"
+/** Any `@effect/platform` `HttpApp` (`HttpRouter`, `HttpApiBuilder`) on this package's wire: the platform's `HttpServer` over `Listener` and `Connection`. */
+export * as PlatformServer from "./PlatformServer.js"
 /** The PROXY protocol in front of a listener (`--proxy-protocol`): the balancer's header gives the client address. */
 export * as ProxyProtocol from "./ProxyProtocol.js"
 

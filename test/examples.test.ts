@@ -57,8 +57,8 @@ const expectedOutput = (name: string): string | undefined => {
 const compiled = (name: string) => Path.join(work, "build", "examples", name.replace(/\.ts$/, ".js"))
 
 describe.concurrent("examples", () => {
-  it("there are the ten examples the README walks through", () => {
-    assert.deepStrictEqual(examples.map((name) => name.slice(0, 2)), ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"])
+  it("there are the twelve examples the README walks through", () => {
+    assert.deepStrictEqual(examples.map((name) => name.slice(0, 2)), ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"])
   })
 
   for (const name of examples.filter((n) => expectedOutput(n) !== undefined)) {

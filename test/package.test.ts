@@ -40,6 +40,34 @@ const main = Effect.gen(function*() {
 Effect.runPromise(main.pipe(Effect.provide(Server)))
 `
 
+/** An HttpRouter app of the user's, on effect-httpd's wire: the platform's HttpServer from our layer. */
+const platformProgram = `import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { Effect, Layer } from "effect"
+import { PlatformServer } from "effect-httpd"
+
+const app = HttpRouter.empty.pipe(
+  HttpRouter.get("/plaintext", HttpServerResponse.text("Hello, World!")),
+  HttpRouter.get("/users/:id", Effect.flatMap(HttpRouter.params, ({ id }) => HttpServerResponse.json({ id }))),
+  HttpRouter.get("/file", HttpServerResponse.file("hello.txt"))
+)
+
+const main = Effect.gen(function*() {
+  const { address } = yield* HttpServer.HttpServer
+  const port = address._tag === "TcpAddress" ? address.port : 0
+  for (const path of ["/plaintext", "/users/42", "/file"]) {
+    const response = yield* Effect.promise(() => fetch(\`http://127.0.0.1:\${port}\${path}\`))
+    console.log(\`\${response.status} \${(yield* Effect.promise(() => response.text())).trim()}\`)
+  }
+})
+
+Effect.runPromise(main.pipe(
+  Effect.provide(HttpServer.serve(app).pipe(Layer.provideMerge(PlatformServer.layer({ port: 0, host: "127.0.0.1" })))),
+  Effect.scoped
+))
+`
+
 let work = ""
 let packed: Packed | undefined
 
@@ -67,7 +95,9 @@ describe("the npm package", () => {
   it("its declarations import only its own files, its dependencies and Node's modules", () => {
     const manifest = JSON.parse(Fs.readFileSync(Path.join(root, "package.json"), "utf8")) as {
       readonly dependencies: Record<string, string>
+      readonly peerDependencies: Record<string, string>
     }
+    const allowed = { ...manifest.dependencies, ...manifest.peerDependencies }
     const dist = Path.join(work, "source", "dist")
     const declarations = packed!.files.map((f) => f.path).filter((f) => f.endsWith(".d.ts"))
     for (const file of declarations) {
@@ -78,7 +108,7 @@ describe("the npm package", () => {
           assert.isTrue(target.startsWith(dist) && Fs.existsSync(target), `${file} imports ${specifier}`)
         } else if (!specifier.startsWith("node:")) {
           const name = specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/")
-          assert.property(manifest.dependencies, name, `${file} imports ${specifier}`)
+          assert.property(allowed, name, `${file} imports ${specifier}`)
         }
       }
     }
@@ -132,5 +162,57 @@ describe("the npm package", () => {
       const bin = yield* Effect.promise(() => run(Path.join(app, "node_modules", ".bin", "effect-httpd"), ["--version"], { cwd: app }))
       assert.strictEqual(bin.code, 0, bin.stderr)
       assert.include(bin.stdout, version)
+
+      // The command line is one self-contained file: it runs alone (with its manifest, for the
+      // version), with no package to import.
+      const alone = Path.join(work, "alone")
+      Fs.mkdirSync(alone)
+      Fs.copyFileSync(Path.join(app, "node_modules", "effect-httpd", "dist", "cli.js"), Path.join(alone, "cli.mjs"))
+      Fs.copyFileSync(Path.join(app, "node_modules", "effect-httpd", "package.json"), Path.join(alone, "package.json"))
+      const bundled = yield* Effect.promise(() => run(process.execPath, [Path.join(alone, "cli.mjs"), "--version"], { cwd: alone }))
+      assert.isFalse(Fs.existsSync(Path.join(work, "node_modules")))
+      assert.strictEqual(bundled.code, 0, bundled.stderr)
+      assert.include(bundled.stdout, version)
     }), 240_000)
+
+  it.live("in a project with its own effect and @effect/platform: one copy of Effect, and an HttpRouter app runs on our wire", () =>
+    Effect.gen(function*() {
+      const app = Path.join(work, "platform-app")
+      Fs.mkdirSync(app)
+      const tested = JSON.parse(Fs.readFileSync(Path.join(root, "package.json"), "utf8")).devDependencies as Record<string, string>
+      const own = {
+        effect: tested.effect,
+        "@effect/platform": tested["@effect/platform"],
+        "@effect/platform-node": tested["@effect/platform-node"]
+      }
+      Fs.writeFileSync(Path.join(app, "package.json"), JSON.stringify({ name: "platform-app", private: true, type: "module", dependencies: own }))
+      Fs.writeFileSync(Path.join(app, "main.ts"), platformProgram)
+      Fs.writeFileSync(Path.join(app, "hello.txt"), "hello from a file response\n")
+      Fs.writeFileSync(
+        Path.join(app, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: { ...compilerOptions(), skipLibCheck: true, typeRoots: [Path.join(root, "node_modules", "@types")], outDir: "out" },
+          files: ["main.ts"]
+        })
+      )
+      const install = yield* Effect.promise(() =>
+        run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", Path.join(work, packed!.filename)], {
+          cwd: app,
+          timeoutMs: 180_000
+        })
+      )
+      assert.strictEqual(install.code, 0, install.stdout + install.stderr)
+      // The project's own copies serve the package too: none is installed under it.
+      const nested = Path.join(app, "node_modules", "effect-httpd", "node_modules")
+      for (const name of ["effect", "@effect/platform", "@effect/platform-node"]) {
+        assert.isFalse(Fs.existsSync(Path.join(nested, name)), `a second copy of ${name}`)
+        const installed = JSON.parse(Fs.readFileSync(Path.join(app, "node_modules", name, "package.json"), "utf8")).version
+        assert.strictEqual(installed, own[name as keyof typeof own])
+      }
+      const check = yield* Effect.promise(() => run(process.execPath, [tscPath, "-p", "tsconfig.json"], { cwd: app, timeoutMs: 120_000 }))
+      assert.strictEqual(check.code, 0, check.stdout + check.stderr)
+      const program = yield* Effect.promise(() => run(process.execPath, [Path.join("out", "main.js")], { cwd: app, timeoutMs: 30_000 }))
+      assert.strictEqual(program.stderr, "")
+      assert.strictEqual(program.stdout, "200 Hello, World!\n200 {\"id\":\"42\"}\n200 hello from a file response\n")
+    }), 300_000)
 })
