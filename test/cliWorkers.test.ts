@@ -152,6 +152,25 @@ describe("--workers", () => {
       assert.include(running.stderr(), `effect-httpd: worker ${victim} was killed by SIGKILL; starting another in 100 ms\n`)
     }), 60_000)
 
+  it.scopedLive("a worker killed while the others start is replaced too; the banner comes once all listen", () =>
+    Effect.gen(function*() {
+      const running = yield* Cli.spawn(["0", "-b", "127.0.0.1", "-d", root, "--workers", "2"])
+      const primary = running.child.pid!
+      yield* until("two workers forked", () => Workers.children(primary).length === 2)
+      // Node takes far longer to load the program than /proc takes to show the fork.
+      assert.strictEqual(running.stdout(), "", "killed before the banner")
+      const [victim] = Workers.children(primary)
+      process.kill(victim, "SIGKILL")
+      const port = Number((yield* running.waitForStdout(Cli.bannerPattern, 20_000))[2])
+      assertBanner(running.stdout(), port)
+      const workers = Workers.children(primary)
+      assert.strictEqual(workers.length, 2)
+      assert.notInclude(workers, victim)
+      assert.include(running.stderr(), `effect-httpd: worker ${victim} was killed by SIGKILL; starting another in 100 ms\n`)
+      const client = yield* Workers.connect(port)
+      yield* expect200(client)
+    }), 60_000)
+
   it.scopedLive("SIGTERM during a 10 MiB download: the listening socket closes, the download completes, exit 0", () =>
     Effect.gen(function*() {
       const { port, running } = yield* serveWorkers("--shutdown-grace", "20")

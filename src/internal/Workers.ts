@@ -115,10 +115,9 @@ class Primary {
     slot.worker = undefined
     slot.ready = false
     if (this.phase === "stopping") return this.settle()
+    // Dying, at start-up or later, is not a reason to give up (a worker that cannot serve says so, see
+    // onMessage): the worker is replaced.
     const { prog } = this.options
-    if (this.phase === "starting") {
-      return this.fail(`${prog}: error: a worker ${describeExit(code, signal)} while starting\n`, 1)
-    }
     const decision = WorkerBackoff.onExit(slot.backoff, Date.now() - slot.startedAt)
     slot.backoff = decision.state
     process.stderr.write(`${prog}: worker ${worker.process.pid} ${describeExit(code, signal)}; starting another in ${decision.delayMs} ms\n`)
