@@ -262,6 +262,19 @@ describe("--workers: signals, errors and the other options", () => {
       for (const pid of workers) assert.isTrue(Workers.isGone(pid), `worker ${pid} is gone`)
     }), 30_000)
 
+  it.scopedLive("SIGTERM before the workers have loaded: they still drain at once, exit 0 without waiting out the grace", () =>
+    Effect.gen(function*() {
+      const running = yield* Cli.spawn(["0", "-b", "127.0.0.1", "-d", root, "--workers", "2", "--shutdown-grace", "60"])
+      yield* until("two workers forked", () => Workers.children(running.child.pid!).length === 2)
+      running.child.kill("SIGTERM")
+      const result = yield* running.exited.pipe(
+        Effect.timeoutFail({ duration: "20 seconds", onTimeout: () => new Error("the primary waited for the grace period") }),
+        Effect.orDie
+      )
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.strictEqual(result.stderr, "")
+    }), 60_000)
+
   it.scopedLive("a second signal ends everything at once, a download in flight or not", () =>
     Effect.gen(function*() {
       const { port, running } = yield* serveWorkers("--shutdown-grace", "60")

@@ -94,7 +94,10 @@ class Primary {
     const message = WorkerProtocol.decode(value)
     switch (message?.type) {
       case "effect-httpd/hello":
-        return this.send(worker, { type: "effect-httpd/arguments", argv: this.argv })
+        this.send(worker, { type: "effect-httpd/arguments", argv: this.argv })
+        // A drain sent while the worker was still loading found no listener: it is said again.
+        if (this.phase === "stopping") this.send(worker, { type: "effect-httpd/drain" })
+        return
       case "effect-httpd/listening":
         slot.ready = true
         if (this.phase === "starting" && this.slots.every((s) => s.ready)) {
