@@ -355,6 +355,38 @@ describe("--workers: signals, errors and the other options", () => {
       assert.deepStrictEqual(Workers.children(running.child.pid!).sort(), [...workers].sort(), "SIGHUP killed no worker")
     }), 60_000)
 
+  it.scopedLive("a replacement that cannot start logs its error and is retried later and later; the other worker serves on", () =>
+    Effect.gen(function*() {
+      const cert = pem("flaky.crt")
+      const key = pem("flaky.key")
+      Fs.copyFileSync(pem("one.crt"), cert)
+      Fs.copyFileSync(pem("one.key"), key)
+      const { port, running } = yield* serveWorkers("--tls-cert", cert, "--tls-key", key)
+      const primary = running.child.pid!
+      const [victim, survivor] = Workers.children(primary)
+      Fs.writeFileSync(cert, "not a certificate\n")
+      process.kill(victim, "SIGKILL")
+      yield* running.waitForStderr(/exited with status 1; starting another in 400 ms\n/, 20_000)
+      const stderr = running.stderr()
+      assert.include(stderr, `effect-httpd: worker ${victim} was killed by SIGKILL; starting another in 100 ms\n`)
+      assert.match(stderr, /^effect-httpd: error: cannot load the TLS certificate and key: [^\n]+\n/m)
+      assert.match(stderr, /^effect-httpd: worker \d+ exited with status 1; starting another in 200 ms\n/m)
+      // The survivor never stopped serving, and with the certificate back the slot is filled again.
+      const tls = { ca: [Fs.readFileSync(pem("one.crt"))] }
+      const client = yield* Workers.connect(port, tls)
+      yield* expect200(client)
+      assert.strictEqual(ownerOf([survivor], port, client), survivor)
+      Fs.copyFileSync(pem("one.crt"), cert)
+      const probe = Effect.scoped(Effect.gen(function*() {
+        const c = yield* Workers.connect(port, tls)
+        yield* expect200(c, "/a.txt", 2000)
+        const pid = Workers.owner(Workers.children(primary), port, c.socket.localPort!)
+        return pid !== undefined && pid !== survivor ? pid : yield* Effect.fail(new Error("the survivor"))
+      }))
+      const replacement = yield* probe.pipe(Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("20 seconds"))), Effect.orDie)
+      assert.deepStrictEqual(Workers.children(primary).sort(), [survivor, replacement].sort())
+    }), 60_000)
+
   it.scopedLive("address in use: exit 1 with one clear line (not one per worker), no banner", () =>
     Effect.gen(function*() {
       const blocker = Net.createServer()

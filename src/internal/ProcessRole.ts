@@ -14,16 +14,14 @@ export const repeatedStatus = (signal: Signal): number => signal === "SIGINT" ? 
 
 /**
  * Succeeds with the first SIGINT or SIGTERM. The listeners stay for the life of the process so that a
- * repeated signal during shutdown ends it at once (through `onRepeat`, by default an exit with
- * {@link repeatedStatus}) instead of falling back to Node's default action.
+ * repeated signal during shutdown ends it at once (exit status {@link repeatedStatus}) instead of
+ * falling back to Node's default action.
  */
-export const awaitSignal = (
-  onRepeat: (signal: Signal) => void = (signal) => process.exit(repeatedStatus(signal))
-): Effect.Effect<Signal> =>
+export const awaitSignal = (): Effect.Effect<Signal> =>
   Effect.async<Signal>((resume) => {
     let received = false
     const on = (signal: Signal) => () => {
-      if (received) return onRepeat(signal)
+      if (received) return process.exit(repeatedStatus(signal))
       received = true
       resume(Effect.succeed(signal))
     }

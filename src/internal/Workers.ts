@@ -72,11 +72,17 @@ class Primary {
       args: [...(ProcessTitle.mask(this.argv) ?? this.argv)],
       stdio: ["inherit", "inherit", "pipe", "ipc"]
     })
-    for (const slot of this.slots) this.fork(slot)
-    Effect.runFork(ProcessRole.awaitSignal((signal) => this.abort(signal))).addObserver((exit) => {
-      if (exit._tag === "Success") this.stop(exit.value)
-    })
+    // Before the first fork: a signal as early as that must not end the primary and orphan its workers.
+    let signalled = false
+    const on = (signal: ProcessRole.Signal) => () => {
+      if (signalled) return this.abort(signal)
+      signalled = true
+      this.stop(signal)
+    }
+    process.on("SIGINT", on("SIGINT"))
+    process.on("SIGTERM", on("SIGTERM"))
     process.on("SIGHUP", () => this.broadcast({ type: "effect-httpd/reload" }))
+    for (const slot of this.slots) this.fork(slot)
   }
 
   private fork(slot: Slot): void {
@@ -87,7 +93,17 @@ class Primary {
     worker.on("error", () => {})
     this.relay(worker.process.stderr)
     worker.on("message", (value: unknown) => this.onMessage(slot, worker, value))
-    worker.on("exit", (code: number | null, signal: string | null) => this.onExit(slot, worker, code, signal))
+    // Its death counts once its last messages are in (a start-up error said before exiting): after
+    // both the exit and the end of the IPC channel, whichever comes last.
+    let exit: { readonly code: number | null; readonly signal: string | null } | undefined
+    const dead = () => {
+      if (exit !== undefined && !worker.isConnected()) this.onExit(slot, worker, exit.code, exit.signal)
+    }
+    worker.on("exit", (code: number | null, signal: string | null) => {
+      exit = { code, signal }
+      dead()
+    })
+    worker.on("disconnect", dead)
   }
 
   private onMessage(slot: Slot, worker: Cluster.Worker, value: unknown): void {
