@@ -151,7 +151,12 @@ class Primary {
     stream.on("data", (chunk: Buffer) => {
       const cut = WholeLines.cut(rest, chunk)
       rest = cut.rest
-      if (cut.lines !== undefined) process.stderr.write(cut.lines)
+      // A slow reader of our stderr slows the worker down, as it would a single process, instead of
+      // the primary buffering without bound.
+      if (cut.lines !== undefined && !process.stderr.write(cut.lines)) {
+        stream.pause()
+        process.stderr.once("drain", () => stream.resume())
+      }
     })
     stream.on("error", () => {})
     stream.once("close", () => {
