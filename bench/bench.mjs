@@ -84,7 +84,9 @@ const allTests = [
   // The same @effect/platform HttpRouter app (bench/platform-app.mjs) on our wire and on NodeHttpServer.
   { name: "router_plain_c64", path: "/plaintext", conns: 64, only: platformServers },
   { name: "router_json_c64", path: "/json", conns: 64, only: platformServers },
-  { name: "router_param_c64", path: "/users/42", conns: 64, only: platformServers }
+  { name: "router_param_c64", path: "/users/42", conns: 64, only: platformServers },
+  // E8: --workers 2 against --workers 1, neither pinned (wrk shares the cores: compare CPU µs/req too).
+  { name: "workers_c64", path: "/1k.txt", conns: 64, only: ["effect-httpd --workers 1", "effect-httpd --workers 2"] }
 ]
 // A self-signed certificate for the HTTPS tests (skipped without openssl).
 const tlsMaterial = has("openssl")
@@ -122,6 +124,15 @@ const servers = [
 ]
 for (const [name, which] of [["router on effect-httpd", "wire"], ["router on NodeHttpServer", "node"]]) {
   servers.push({ name, argv: [node, Path.join(here, "platform-app.mjs"), which, String(port), host], only: true, probe: "/plaintext" })
+}
+// `unpinned`: free to use every core (a pinned --workers 2 would share one).
+for (const n of [1, 2]) {
+  servers.push({
+    name: `effect-httpd --workers ${n}`,
+    argv: [...bin, String(port), "--bind", host, "--directory", root, "--protocol", "HTTP/1.1", "--workers", String(n)],
+    only: true,
+    unpinned: true
+  })
 }
 servers.push({
   name: "effect-httpd --listing rich",
@@ -184,7 +195,8 @@ const get = (path, tls = false) =>
   })
 
 const start = async (server) => {
-  const child = spawn(serverPrefix[0] ?? server.argv[0], [...serverPrefix.slice(1), ...(serverPrefix.length ? server.argv : server.argv.slice(1))], {
+  const prefix = server.unpinned ? [] : serverPrefix
+  const child = spawn(prefix[0] ?? server.argv[0], [...prefix.slice(1), ...(prefix.length ? server.argv : server.argv.slice(1))], {
     stdio: "ignore",
     detached: true
   })
@@ -207,10 +219,15 @@ const stop = async (child) => {
   await sleep(200)
 }
 
-const cpuTicks = (pid) => {
-  const fields = Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
-  return Number(fields[11]) + Number(fields[12])
-}
+// The server's processes: itself and, for --workers, its workers (and theirs).
+const tree = (pid) => [pid, ...Fs.readdirSync(`/proc/${pid}/task`).flatMap((t) =>
+  Fs.readFileSync(`/proc/${pid}/task/${t}/children`, "utf8").split(" ").filter(Boolean).flatMap((c) => tree(Number(c)))
+)]
+// User and system time of every process of the server.
+const cpuTicks = (pid) => tree(pid).reduce((sum, p) => {
+  const fields = Fs.readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ")
+  return sum + Number(fields[11]) + Number(fields[12])
+}, 0)
 const peakRssKb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(Fs.readFileSync(`/proc/${pid}/status`, "utf8"))[1])
 const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim())
 
@@ -279,7 +296,7 @@ for (let round = 1; round <= rounds; round++) {
       results.set(key, [...(results.get(key) ?? []), r])
       process.stdout.write(`  round ${round} ${server.name.padEnd(13)} ${test.name.padEnd(13)} ${r.rps.toFixed(0).padStart(8)} req/s\n`)
     }
-    peaks.set(server.name, Math.max(peaks.get(server.name) ?? 0, peakRssKb(child.pid)))
+    peaks.set(server.name, Math.max(peaks.get(server.name) ?? 0, ...tree(child.pid).map(peakRssKb)))
     await stop(child)
   }
 }
@@ -362,6 +379,14 @@ for (const test of tests) {
       } ${f("p99", 2).padStart(8)} ${f("cpuUsPerReq", 0).padStart(10)}`
     )
   }
+}
+if (tests.some((t) => t.name === "workers_c64")) {
+  const w = (n, field) => med(`effect-httpd --workers ${n}`, "workers_c64", field)
+  console.log("")
+  console.log(
+    `--workers 2 vs --workers 1 (1 KiB c64, servers unpinned, ${pin ? "wrk on CPU 1" : "wrk unpinned"}): ${w(2, "rps").toFixed(0)} vs ${w(1, "rps").toFixed(0)} req/s (${(w(2, "rps") / w(1, "rps")).toFixed(2)}x), ` +
+      `server CPU ${w(2, "cpuUsPerReq").toFixed(0)} vs ${w(1, "cpuUsPerReq").toFixed(0)} µs/req (all processes)`
+  )
 }
 const errorsOf = (server, test) => (results.get(`${server}|${test}`) ?? []).map((r) => r.errors || "none").join("; ")
 if (tests.some((t) => t.name === "close_c64")) {

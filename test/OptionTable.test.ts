@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import * as CliOptions from "../src/internal/CliOptions.js"
 import * as OptionTable from "../src/internal/OptionTable.js"
@@ -26,7 +27,7 @@ describe("the option table: help, usage and README", () => {
     const help = OptionTable.help(table, prog, CliOptions.description)
     assert.isTrue(help.startsWith(
       "usage: effect-httpd [-h] [--version] [--completions SHELL] [-b ADDRESS]\n" +
-        "                    [-d DIRECTORY] [-p VERSION] [--follow-symlinks] [--cgi]\n"
+        "                    [-d DIRECTORY] [-p VERSION] [--workers N]\n"
     ), help)
     assert.include(help, "\n\npositional arguments:\n  port                  bind to this port (default: 8000)\n\noptions:\n")
     assert.include(help, "  -h, --help            show this help message and exit\n  --version             show program's version number and exit\n")
@@ -57,7 +58,7 @@ describe("the option table: parsing", () => {
   it("defaults, short and long names, attached values, and the positional port", () => {
     const d = values([])
     assert.deepStrictEqual(d, {
-      bind: undefined, directory: undefined, protocol: "HTTP/1.0", followSymlinks: false, cgi: false,
+      bind: undefined, directory: undefined, protocol: "HTTP/1.0", workers: 1, followSymlinks: false, cgi: false,
       precompressed: false, compress: false, listing: "cpython", hideDotfiles: false, spa: undefined, tlsCert: undefined, tlsKey: undefined,
       tlsPasswordFile: undefined, header: [], cors: false, auth: [], authFile: undefined, upload: false, uploadOverwrite: false,
       uploadMaxSize: 1073741824, proxyProtocol: false, trustProxy: [], logFormat: "cpython", headerTimeout: 30, keepAliveTimeout: 15, cgiTimeout: 60, shutdownGrace: 5, port: 8000
@@ -132,10 +133,10 @@ describe("the option table: parsing", () => {
       HTTPD_TLS_KEY: "k.pem", HTTPD_TLS_PASSWORD_FILE: "p.txt", HTTPD_CORS: "true", HTTPD_HEADER: "X-Not: read",
       HTTPD_LISTING: "rich", HTTPD_HIDE_DOTFILES: "true", HTTPD_SPA: "app/shell.html", HTTPD_AUTH: "not:read", HTTPD_AUTH_FILE: "users",
       HTTPD_UPLOAD: "true", HTTPD_UPLOAD_OVERWRITE: "true", HTTPD_UPLOAD_MAX_SIZE: "64K", HTTPD_PROXY_PROTOCOL: "true",
-      HTTPD_TRUST_PROXY: "10.0.0.0/8, ::1", HTTPD_LOG_FORMAT: "json"
+      HTTPD_TRUST_PROXY: "10.0.0.0/8, ::1", HTTPD_LOG_FORMAT: "json", HTTPD_WORKERS: "3"
     }
     assert.deepStrictEqual(values([], env), {
-      port: 9001, bind: "::1", directory: "/srv", protocol: "HTTP/1.1", followSymlinks: true, cgi: true, precompressed: true,
+      port: 9001, bind: "::1", directory: "/srv", protocol: "HTTP/1.1", workers: 3, followSymlinks: true, cgi: true, precompressed: true,
       compress: true, listing: "rich", hideDotfiles: true, spa: "app/shell.html", tlsCert: "c.pem", tlsKey: "k.pem",
       tlsPasswordFile: "p.txt", header: [], cors: true, auth: [], authFile: "users", upload: true, uploadOverwrite: true,
       uploadMaxSize: 65536, proxyProtocol: true, trustProxy: ["10.0.0.0/8", "::1"], logFormat: "json", headerTimeout: 30,
@@ -157,6 +158,19 @@ describe("the option table: parsing", () => {
     assert.strictEqual(values(["--log-format", "combined"]).logFormat, "combined")
     assert.strictEqual(values(["--log-format=json"]).logFormat, "json")
     assert.strictEqual(error(["--log-format", "xml"]), "argument --log-format: invalid choice: 'xml' (choose from 'cpython', 'combined', 'json')")
+  })
+
+  it("--workers takes a count from 1 or 'auto' (one per core)", () => {
+    assert.strictEqual(values(["--workers", "4"]).workers, 4)
+    assert.strictEqual(values(["--workers=1"]).workers, 1)
+    assert.strictEqual(values(["--workers", "auto"]).workers, Os.availableParallelism())
+    assert.strictEqual(values([], { HTTPD_WORKERS: "auto" }).workers, Os.availableParallelism())
+    assert.strictEqual(error(["--workers", "0"]), "argument --workers: 0 is not in range 1-1024")
+    assert.strictEqual(error(["--workers", "-2"]), "argument --workers: -2 is not in range 1-1024")
+    assert.strictEqual(error(["--workers", "5000"]), "argument --workers: 5000 is not in range 1-1024")
+    assert.strictEqual(error(["--workers", "x"]), "argument --workers: invalid value: 'x' (expected a number of workers or 'auto')")
+    assert.strictEqual(error(["--workers", "2.5"]), "argument --workers: invalid value: '2.5' (expected a number of workers or 'auto')")
+    assert.strictEqual(error(["--workers"]), "argument --workers: expected one argument")
   })
 
   it("--listing takes one of its choices", () => {

@@ -12,65 +12,59 @@ import * as HttpsListener from "../HttpsListener.js"
 import * as Listener from "../Listener.js"
 import * as CliOptions from "./CliOptions.js"
 import * as OptionTable from "./OptionTable.js"
+import * as ProcessRole from "./ProcessRole.js"
 import * as ServeStack from "./ServeStack.js"
 import * as SystemError from "./SystemError.js"
+import * as WorkerProcess from "./WorkerProcess.js"
+import * as Workers from "./Workers.js"
 
 const { prog } = CliOptions
 
-type Signal = "SIGINT" | "SIGTERM"
-
-/**
- * Succeeds with the first SIGINT or SIGTERM. The listeners stay for the life of the process so that a
- * repeated signal during shutdown ends it at once instead of falling back to Node's default action.
- */
-const awaitSignal: Effect.Effect<Signal> = Effect.async<Signal>((resume) => {
-  let received = false
-  const on = (signal: Signal) => () => {
-    if (received) return process.exit(signal === "SIGINT" ? 130 : 143)
-    received = true
-    resume(Effect.succeed(signal))
-  }
-  process.on("SIGINT", on("SIGINT"))
-  process.on("SIGTERM", on("SIGTERM"))
-})
-
 const write = (stream: NodeJS.WriteStream, text: string): Effect.Effect<void> => Effect.sync(() => stream.write(text))
 
-/** SIGHUP reloads the TLS certificate and key while the server runs (a failed reload is logged and changes nothing). */
-const reloadOnHangup = Effect.gen(function*() {
-  const { reload } = yield* HttpsListener.TlsReload
-  const run = Runtime.runFork(yield* Effect.runtime<never>())
-  const onHup = () => run(Effect.ignore(reload))
-  yield* Effect.acquireRelease(Effect.sync(() => process.on("SIGHUP", onHup)), () => Effect.sync(() => process.off("SIGHUP", onHup)))
-})
+/**
+ * SIGHUP (or the role's own request: a primary's forwarded SIGHUP) reloads the TLS certificate and
+ * key while the server runs (a failed reload is logged and changes nothing).
+ */
+const reloadOnHangup = (role: ProcessRole.Role) =>
+  Effect.gen(function*() {
+    const { reload } = yield* HttpsListener.TlsReload
+    const run = Runtime.runFork(yield* Effect.runtime<never>())
+    const onHup = () => run(Effect.ignore(reload))
+    yield* Effect.acquireRelease(Effect.sync(() => process.on("SIGHUP", onHup)), () => Effect.sync(() => process.off("SIGHUP", onHup)))
+    yield* role.reloads(Effect.ignore(reload))
+  })
+
+/** A start-up error: one `effect-httpd: error:` line for the user, and the exit status. */
+const failed = (role: ProcessRole.Role, message: string, status: number): Effect.Effect<number> =>
+  Effect.as(role.failed(`${prog}: error: ${message}\n`, status), status)
 
 /**
- * Binds, prints the banner on stdout, and serves until a signal; the exit status comes back. A signal
- * stops the server gracefully (CONTRACT D9); SIGINT first prints CPython's line.
+ * Binds, announces the banner (on stdout when alone), and serves until the role says stop; the exit
+ * status comes back. Stopping is graceful (CONTRACT D9).
  */
-const serve = (options: CliOptions.ServeOptions, tlsPassword: string | undefined): Effect.Effect<number> =>
+const serve = (options: CliOptions.ServeOptions, tlsPassword: string | undefined, role: ProcessRole.Role): Effect.Effect<number> =>
   Effect.gen(function*() {
     const server = yield* Effect.fork(
       Effect.gen(function*() {
         const listener = yield* Listener.Listener
-        yield* reloadOnHangup
-        yield* write(process.stdout, HttpServer.banner(listener.address) + "\n")
+        yield* reloadOnHangup(role)
+        yield* role.listening(HttpServer.banner(listener.address))
         return yield* HttpServer.serve()
       }).pipe(Effect.scoped, Effect.provide(ServeStack.layers(options, { tlsPassword })))
     )
-    const signal = yield* Effect.raceFirst(Fiber.join(server), awaitSignal)
-    if (signal === "SIGINT") yield* write(process.stdout, "\nKeyboard interrupt received, exiting.\n")
+    yield* Effect.raceFirst(Fiber.join(server), role.stop)
     yield* Fiber.interrupt(server)
     return 0
   }).pipe(
     Effect.catchTags({
-      ListenError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
-      CgiSetupError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
-      TlsError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
-      BasicAuthError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 1),
+      ListenError: (error) => failed(role, error.message, 1),
+      CgiSetupError: (error) => failed(role, error.message, 1),
+      TlsError: (error) => failed(role, error.message, 1),
+      BasicAuthError: (error) => failed(role, error.message, 1),
       // Checked when parsing already; a library caller's bad header or proxy address would land here.
-      InvalidHeader: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 2),
-      TrustProxyError: (error) => Effect.as(write(process.stderr, `${prog}: error: ${error.message}\n`), 2)
+      InvalidHeader: (error) => failed(role, error.message, 2),
+      TrustProxyError: (error) => failed(role, error.message, 2)
     })
   )
 
@@ -103,8 +97,21 @@ const version = (): string => {
   }
 }
 
-/** Runs the command for the arguments after the program name, with `env` for `HTTPD_*`; the exit status comes back. */
+/**
+ * Runs the command for the arguments after the program name, with `env` for `HTTPD_*`; the exit
+ * status comes back. A worker of `--workers` gets its arguments from its primary instead.
+ */
 export const main = (argv: ReadonlyArray<string>, env: Readonly<Record<string, string | undefined>>): Effect.Effect<number> =>
+  WorkerProcess.isWorker()
+    ? Effect.flatMap(WorkerProcess.connect, (worker) => command(worker.argv, env, worker.role))
+    : command(argv, env, ProcessRole.standalone)
+
+/** The command in a role: alone it may become the primary of `--workers`; a worker serves. */
+const command = (
+  argv: ReadonlyArray<string>,
+  env: Readonly<Record<string, string | undefined>>,
+  role: ProcessRole.Role
+): Effect.Effect<number> =>
   OptionTable.parse(CliOptions.table, prog, argv, env, CliOptions.check).pipe(
     Effect.flatMap((invocation): Effect.Effect<number, OptionTable.UsageError> => {
       switch (invocation._tag) {
@@ -117,21 +124,21 @@ export const main = (argv: ReadonlyArray<string>, env: Readonly<Record<string, s
             Effect.flatMap(OptionTable.completions(CliOptions.table, prog, invocation.shell), (script) => write(process.stdout, script)),
             0
           )
-        case "Run":
-          return Effect.flatMap(tlsPassword(invocation.values), (password) => serve(invocation.values, password))
+        case "Run": {
+          const { shutdownGrace, workers } = invocation.values
+          return Effect.flatMap(tlsPassword(invocation.values), (password) =>
+            role === ProcessRole.standalone && workers > 1
+              ? Workers.primary(argv, { workers, shutdownGrace, prog })
+              : serve(invocation.values, password, role))
+        }
       }
     }),
     Effect.catchAll((error) =>
       Effect.as(
-        write(
-          process.stderr,
-          (error.showUsage ? OptionTable.usage(CliOptions.table, prog) + "\n" : "") + `${prog}: error: ${error.message}\n`
-        ),
+        role.failed((error.showUsage ? OptionTable.usage(CliOptions.table, prog) + "\n" : "") + `${prog}: error: ${error.message}\n`, 2),
         2
       )
     ),
     // A bug must still end in one line, not in a dump of the cause.
-    Effect.catchAllCause((cause) =>
-      Effect.as(write(process.stderr, `${prog}: error: internal error: ${String(Cause.squash(cause))}\n`), 1)
-    )
+    Effect.catchAllCause((cause) => failed(role, `internal error: ${String(Cause.squash(cause))}`, 1))
   )

@@ -3,6 +3,7 @@
  * http.server` and adds the contract's and the extensions' flags. Help, usage, errors, the
  * environment and the README's table all come from here (see `OptionTable`).
  */
+import * as Os from "node:os"
 import * as ResponseHeaders from "../ResponseHeaders.js"
 import type * as Response from "../Response.js"
 import * as Bytes from "./Bytes.js"
@@ -16,6 +17,17 @@ const parsePort = (text: string): OptionTable.Parsed<number> => {
   if (!/^\s*[+-]?\d+\s*$/.test(text)) return new OptionTable.Invalid(`invalid int value: '${text}'`)
   const port = Number(text)
   return port >= 0 && port <= 65535 ? port : new OptionTable.Invalid(`${port} is not in range 0-65535`)
+}
+
+/** The most worker processes `--workers` starts (a typo such as 80000 must not fork that many). */
+const MAX_WORKERS = 1024
+
+/** `--workers N|auto` (E8): a count of processes, or one per core. */
+const parseWorkers = (text: string): OptionTable.Parsed<number> => {
+  if (text.trim() === "auto") return Os.availableParallelism()
+  if (!/^\s*[+-]?\d+\s*$/.test(text)) return new OptionTable.Invalid(`invalid value: '${text}' (expected a number of workers or 'auto')`)
+  const workers = Number(text)
+  return workers >= 1 && workers <= MAX_WORKERS ? workers : new OptionTable.Invalid(`${workers} is not in range 1-${MAX_WORKERS}`)
 }
 
 const invalidIfText = (value: number | string): OptionTable.Parsed<number> =>
@@ -231,6 +243,16 @@ export const table = {
     default: "HTTP/1.0",
     parse: text
   } satisfies OptionTable.Flag<string>,
+  workers: {
+    _tag: "Flag",
+    long: "workers",
+    metavar: "N",
+    help: "serve from N processes sharing the socket, or one per core with 'auto' (default: 1)",
+    doc: "N worker processes (Node `cluster`) share the listening socket; `auto`: one per core; `1`: a single process (see [Using every core](#using-every-core))",
+    docDefault: "`1`",
+    default: 1,
+    parse: parseWorkers
+  } satisfies OptionTable.Flag<number>,
   followSymlinks: switchEntry(
     "follow-symlinks",
     "serve files whose real path leaves the directory (default: such links are not served)",
