@@ -72,6 +72,7 @@ const allTests = [
   { name: "tls_small_c64", path: "/1k.txt", conns: 64, tls: true, only: ["effect-httpd --tls", "node:https"] },
   { name: "tls_close_c16", path: "/1k.txt", conns: 16, tls: true, headers: () => ["Connection: close"], only: ["effect-httpd --tls", "node:https"] },
   { name: "notfound_c64", path: "/missing.txt", conns: 64 },
+  { name: "notfound_close_c64", path: "/missing.txt", conns: 64, headers: () => ["Connection: close"] },
   { name: "mid_c64", path: "/100k.bin", conns: 64 },
   { name: "big_c8", path: "/10m.bin", conns: 8 },
   { name: "index_c64", path: "/sub/", conns: 64 },
@@ -156,7 +157,24 @@ if (tlsMaterial !== undefined) {
     { name: "node:https", argv: [node, Path.join(here, "reference-node.mjs"), String(port), root, host, tlsMaterial.cert, tlsMaterial.key], only: true, tls: true }
   )
 }
-const runs = (server, test) => (test.only ? test.only.includes(server.name) : !server.only)
+// A server's `only`: true (only the tests that name it), or the names of the plain tests it also runs.
+const runs = (server, test) =>
+  test.only ? test.only.includes(server.name) : Array.isArray(server.only) ? server.only.includes(test.name) : !server.only
+
+// Ceilings (the performance issue): node:net answering the 1 KiB bytes from memory, and nginx when
+// installed (one worker, sendfile, the combined access log to a file, as ../shared/bench/nginx.sh).
+servers.push({ name: "node:net", argv: [node, Path.join(here, "reference-net.mjs"), String(port), root, host], only: ["small_c64", "close_c64"] })
+if (has("nginx")) {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-bench-nginx-"))
+  Fs.writeFileSync(Path.join(dir, "nginx.conf"), [
+    "worker_processes 1;", "daemon off;", `pid ${dir}/nginx.pid;`, `error_log ${dir}/error.log;`, "events { worker_connections 1024; }",
+    "http {", "  include /etc/nginx/mime.types;", `  access_log ${dir}/access.log combined;`,
+    "  sendfile on; tcp_nopush on; keepalive_requests 1000000;",
+    `  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;`,
+    `  server { listen ${host}:${port}; root ${root}; autoindex on; }`, "}", ""
+  ].join("\n"))
+  servers.push({ name: "nginx", argv: ["nginx", "-c", Path.join(dir, "nginx.conf")], only: ["small_c64", "close_c64", "notfound_close_c64", "list_c8"] })
+}
 
 if (process.env.BENCH_PEERS === "1") {
   const cache = Path.join(repo, ".bench-cache")
@@ -445,6 +463,9 @@ for (const test of ["router_plain_c64", "router_json_c64", "router_param_c64"]) 
   targets.push([`router ${test.split("_")[1]} CPU/req NodeHttpServer/ours`, across(platformServers[1], test, platformServers[0], test, "cpuUsPerReq"), 1])
 }
 if (servers.some((s) => s.name === "sirv-cli")) targets.push(["1 KiB keep-alive c64 vs sirv-cli", ratio("small_c64", "sirv-cli"), 1.5])
+if (servers.some((s) => s.name === "sirv-cli")) targets.push(["404 Connection: close vs sirv-cli", ratio("notfound_close_c64", "sirv-cli"), 1])
+targets.push(["1 KiB keep-alive c64 vs node:net", ratio("small_c64", "node:net"), 0.8], ["1 KiB close c64 vs node:net", ratio("close_c64", "node:net"), 0.8])
+if (servers.some((s) => s.name === "nginx")) targets.push(["1 KiB keep-alive c64 vs nginx", ratio("small_c64", "nginx"), 1], ["1 KiB close c64 vs nginx", ratio("close_c64", "nginx"), 0.5])
 console.log("")
 console.log("ratios of effect-httpd (targets from the performance issues; MiB/s for the range, req/s otherwise):")
 for (const [what, value, target] of targets) {
