@@ -69,19 +69,14 @@ describe("LogFormat", () => {
     assert.isTrue(line.endsWith("\n"))
     assert.notMatch(line.slice(0, -1), CONTROL)
     const object = JSON.parse(line)
-    assert.deepStrictEqual(object, {
-      time: new Date(entry.time).toISOString(),
-      client: entry.client,
-      user: entry.user ?? null,
-      method: entry.method ?? null,
-      target: entry.target ?? null,
-      protocol: entry.protocol ?? null,
-      status: entry.status,
-      bytes: entry.bytes ?? null,
-      duration_ms: entry.durationMs ?? null,
-      referer: entry.referer ?? null,
-      user_agent: entry.userAgent ?? null
-    })
+    // Exactly E8's keys, in E8's order; each value the entry's own (null when unknown).
+    assert.deepStrictEqual(Object.keys(object), ["time", "client", "user", "method", "target", "protocol", "status", "bytes", "duration_ms", "referer", "user_agent"])
+    assert.strictEqual(Date.parse(object.time), entry.time)
+    const fields: ReadonlyArray<readonly [string, keyof typeof entry]> = [
+      ["client", "client"], ["user", "user"], ["method", "method"], ["target", "target"], ["protocol", "protocol"], ["status", "status"],
+      ["bytes", "bytes"], ["duration_ms", "durationMs"], ["referer", "referer"], ["user_agent", "userAgent"]
+    ]
+    for (const [key, field] of fields) assert.strictEqual(object[key], entry[field] ?? null, key)
   })
 
   it.prop("json messages: time, client and message, escaped", [text, FastCheck.integer({ min: 0, max: 4102444800000 })], ([message, time]) => {

@@ -185,12 +185,7 @@ describe("effect-httpd serving", () => {
 
   it.scopedLive("address in use: exit 1 with one clear line", () =>
     Effect.gen(function*() {
-      const blocker = Net.createServer()
-      yield* Effect.acquireRelease(
-        Effect.async<void>((resume) => void blocker.listen({ host: "127.0.0.1", port: 0 }, () => resume(Effect.void))),
-        () => Effect.sync(() => blocker.close())
-      )
-      const port = (blocker.address() as Net.AddressInfo).port
+      const port = yield* Cli.occupiedPort
       const result = yield* Cli.run([String(port), "-b", "127.0.0.1", "-d", root])
       assert.strictEqual(result.code, 1)
       assert.strictEqual(result.stdout, "")

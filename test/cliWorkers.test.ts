@@ -389,12 +389,7 @@ describe("--workers: signals, errors and the other options", () => {
 
   it.scopedLive("address in use: exit 1 with one clear line (not one per worker), no banner", () =>
     Effect.gen(function*() {
-      const blocker = Net.createServer()
-      yield* Effect.acquireRelease(
-        Effect.async<void>((resume) => void blocker.listen({ host: "127.0.0.1", port: 0 }, () => resume(Effect.void))),
-        () => Effect.sync(() => blocker.close())
-      )
-      const port = (blocker.address() as Net.AddressInfo).port
+      const port = yield* Cli.occupiedPort
       const result = yield* Cli.run([String(port), "-b", "127.0.0.1", "-d", root, "--workers", "2"])
       assert.strictEqual(result.code, 1)
       assert.strictEqual(result.stdout, "")

@@ -166,6 +166,16 @@ export const serve = (
   })
 
 /** Whether this host can listen on `host` (IPv6 loopback may be missing in containers). */
+/** A loopback port held by another listener for the scope's lifetime (for "address in use"). */
+export const occupiedPort: Effect.Effect<number, never, Scope.Scope> = Effect.gen(function*() {
+  const blocker = Net.createServer()
+  yield* Effect.acquireRelease(
+    Effect.async<void>((resume) => void blocker.listen({ host: "127.0.0.1", port: 0 }, () => resume(Effect.void))),
+    () => Effect.sync(() => blocker.close())
+  )
+  return (blocker.address() as Net.AddressInfo).port
+})
+
 export const canListen = (host: string): Promise<boolean> =>
   new Promise((resolve) => {
     const server = Net.createServer()
