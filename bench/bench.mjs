@@ -166,6 +166,7 @@ const runs = (server, test) =>
 servers.push({ name: "node:net", argv: [node, Path.join(here, "reference-net.mjs"), String(port), root, host], only: ["small_c64", "close_c64"] })
 if (has("nginx")) {
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-bench-nginx-"))
+  Fs.chmodSync(root, 0o755) // nginx's workers run as another user (mkdtemp makes the fixture 0700)
   Fs.writeFileSync(Path.join(dir, "nginx.conf"), [
     "worker_processes 1;", "daemon off;", `pid ${dir}/nginx.pid;`, `error_log ${dir}/error.log;`, "events { worker_connections 1024; }",
     "http {", "  include /etc/nginx/mime.types;", `  access_log ${dir}/access.log combined;`,
@@ -223,7 +224,7 @@ const start = async (server) => {
     if ((await get(server.probe ?? `${server.prefix ?? ""}/1k.txt`, server.tls)) === 200) return child
     await sleep(20)
   }
-  child.kill("SIGKILL")
+  await stop(child) // the whole group: nginx's workers too
   throw new Error(`${server.name} did not start`)
 }
 
