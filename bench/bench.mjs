@@ -81,7 +81,7 @@ const allTests = [
   { name: "list_json_c8", path: "/dir1000/", conns: 8, headers: () => ["Accept: application/json"], only: ["effect-httpd"] },
   { name: "list_rich_c8", path: "/dir1000/?sort=size&order=desc", conns: 8, only: ["effect-httpd --listing rich"] },
   // E9: the file handler served through @effect/platform (see `platformColumns` below).
-  { name: "platform_files_c64", path: "/1k.txt", conns: 64, only: ["effect-httpd", "platform: mounted FileHandler", "platform: HttpServerResponse.file"] },
+  { name: "platform_files_c64", path: "/1k.txt", conns: 64, only: ["effect-httpd", "platform: mounted FileHandler", "platform: mounted FileHandler, our wire", "platform: HttpServerResponse.file"] },
   // The same @effect/platform HttpRouter app (bench/platform-app.mjs) on our wire and on NodeHttpServer.
   { name: "router_plain_c64", path: "/plaintext", conns: 64, only: platformServers },
   { name: "router_json_c64", path: "/json", conns: 64, only: platformServers },
@@ -144,7 +144,8 @@ servers.push({
 // server's paths start with), with our FileHandler mounted, and with the platform's own file response.
 servers.push(
   { name: "platform: mounted FileHandler", argv: [node, Path.join(here, "platform-files.mjs"), String(port), root, host, "mounted"], prefix: "/static", only: true },
-  { name: "platform: HttpServerResponse.file", argv: [node, Path.join(here, "platform-files.mjs"), String(port), root, host, "file"], prefix: "/static", only: true }
+  { name: "platform: HttpServerResponse.file", argv: [node, Path.join(here, "platform-files.mjs"), String(port), root, host, "file"], prefix: "/static", only: true },
+  { name: "platform: mounted FileHandler, our wire", argv: [node, Path.join(here, "platform-files.mjs"), String(port), root, host, "wire"], prefix: "/static", only: true }
 )
 if (tlsMaterial !== undefined) {
   servers.push(
@@ -423,7 +424,7 @@ console.log(`start-up to first 200, median of 10: ${startup.toFixed(0)} ms`)
 const platformColumns = [
   ["our CLI", "effect-httpd"],
   ["mounted, NodeHttpServer", "platform: mounted FileHandler"],
-  // ["mounted, our wire", "platform: mounted FileHandler, our wire"],
+  ["mounted, our wire", "platform: mounted FileHandler, our wire"],
   ["HttpServerResponse.file", "platform: HttpServerResponse.file"]
 ]
 if (tests.some((t) => t.name === "platform_files_c64")) {
