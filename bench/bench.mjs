@@ -239,13 +239,29 @@ const stop = async (child) => {
   await sleep(200)
 }
 
+// A /proc file, or "" when its thread or process ended meanwhile (CPython starts a thread per request).
+const procFile = (path) => {
+  try {
+    return Fs.readFileSync(path, "utf8")
+  } catch {
+    return ""
+  }
+}
 // The server's processes: itself and, for --workers, its workers (and theirs).
-const tree = (pid) => [pid, ...Fs.readdirSync(`/proc/${pid}/task`).flatMap((t) =>
-  Fs.readFileSync(`/proc/${pid}/task/${t}/children`, "utf8").split(" ").filter(Boolean).flatMap((c) => tree(Number(c)))
-)]
+const tree = (pid) => {
+  let tasks = []
+  try {
+    tasks = Fs.readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return []
+  }
+  return [pid, ...tasks.flatMap((t) => procFile(`/proc/${pid}/task/${t}/children`).split(" ").filter(Boolean).flatMap((c) => tree(Number(c))))]
+}
 // User and system time of every process of the server.
 const cpuTicks = (pid) => tree(pid).reduce((sum, p) => {
-  const fields = Fs.readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ")
+  const stat = procFile(`/proc/${p}/stat`)
+  if (stat === "") return sum
+  const fields = stat.split(") ")[1].split(" ")
   return sum + Number(fields[11]) + Number(fields[12])
 }, 0)
 const peakRssKb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(Fs.readFileSync(`/proc/${pid}/status`, "utf8"))[1])
