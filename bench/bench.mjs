@@ -214,15 +214,27 @@ const get = (path, tls = false) =>
     socket.setTimeout(2000, () => socket.destroy())
   })
 
+// Every server still running, stopped (with its process group) however this script ends.
+const running = new Set()
+process.on("exit", () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, "SIGKILL")
+    } catch {}
+  }
+})
 const start = async (server) => {
   const prefix = server.unpinned ? [] : serverPrefix
   const child = spawn(prefix[0] ?? server.argv[0], [...prefix.slice(1), ...(prefix.length ? server.argv : server.argv.slice(1))], {
     stdio: "ignore",
     detached: true
   })
+  running.add(child.pid)
   const started = Date.now()
   while (Date.now() - started < 15_000) {
-    if ((await get(server.probe ?? `${server.prefix ?? ""}/1k.txt`, server.tls)) === 200) return child
+    // The port must be answered by this child: one that exited (address in use) is not started.
+    if (child.exitCode !== null || child.signalCode !== null) break
+    if ((await get(server.probe ?? `${server.prefix ?? ""}/1k.txt`, server.tls)) === 200 && child.exitCode === null) return child
     await sleep(20)
   }
   await stop(child) // the whole group: nginx's workers too
@@ -236,6 +248,7 @@ const stop = async (child) => {
     child.kill("SIGKILL")
   }
   await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once("exit", r)))
+  running.delete(child.pid)
   await sleep(200)
 }
 
