@@ -6,6 +6,7 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
 import type * as Scope from "effect/Scope"
@@ -74,7 +75,7 @@ export interface Handle {
 export const handle = (socket: Listener.Socket, env: Env, onClose?: () => void): Handle =>
   new Connection(socket, env, onClose)
 
-class Connection implements Handle {
+class Connection implements Handle, BodyWriter.Sink {
   private phase = Phase.Head
   private buf: Buffer = EMPTY
   private start = 0
@@ -295,7 +296,7 @@ class Connection implements Handle {
       requestline: head.requestline,
       headers: head.headers,
       clientAddress: this.clientAddress,
-      body: this.body === undefined ? Request.emptyBody : { framing: head.framing, read: this.readBody }
+      body: this.body === undefined ? Request.emptyBody : { framing: head.framing, read: this.readBody ??= this.makeReadBody() }
     }
     this.runExchange(head, this.env.handle(request))
   }
@@ -350,14 +351,19 @@ class Connection implements Handle {
     this.socket.write(Buffer.from(`${this.env.config.protocolVersion} 100 Continue\r\n\r\n`, "latin1"))
   }
 
-  private readonly readBody: Effect.Effect<Uint8Array | undefined, Request.RequestBodyError> = Effect.async((resume) => {
-    this.sendContinue()
-    this.bodyWaiter = resume
-    this.wakeBodyReader()
-    return Effect.sync(() => {
-      this.bodyWaiter = undefined
+  /** The body reader of every request of this connection, made for the first that has a body. */
+  private readBody: Effect.Effect<Uint8Array | undefined, Request.RequestBodyError> | undefined
+
+  private makeReadBody(): Effect.Effect<Uint8Array | undefined, Request.RequestBodyError> {
+    return Effect.async((resume) => {
+      this.sendContinue()
+      this.bodyWaiter = resume
+      this.wakeBodyReader()
+      return Effect.sync(() => {
+        this.bodyWaiter = undefined
+      })
     })
-  })
+  }
 
   private wakeBodyReader(): void {
     const waiter = this.bodyWaiter
@@ -387,37 +393,48 @@ class Connection implements Handle {
 
   // ---- responses ---------------------------------------------------------------------------
 
+  /**
+   * Runs one exchange: the handler's response (a 500 when it dies), then `send`. What the exchange
+   * needs is in fields, and its steps are functions made once per connection: closures made per
+   * request were a tenth of what a request allocated.
+   */
   private runExchange(
     exchange: Exchange,
     respond: Effect.Effect<Response.Response, never, Scope.Scope>
   ): void {
     this.phase = Phase.Busy
     this.started = Date.now()
-    let headSent = false
-    const program = respond.pipe(
-      Effect.catchAllCause((cause) =>
-        Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.succeed(this.internalError(cause))
-      ),
-      Effect.flatMap((response) =>
-        this.send(exchange, response, () => {
-          headSent = true
-        })
-      )
-    )
-    const fiber = this.env.runScoped(program)
+    this.exchange = exchange
+    this.headSent = false
+    const steps = this.steps ??= this.makeSteps()
+    const fiber = this.env.runScoped(Effect.flatMap(Effect.catchAllCause(respond, steps.recover), steps.send))
     this.fiber = fiber
-    fiber.addObserver((exit) => {
-      this.fiber = undefined
-      if (this.phase === Phase.Closed) return
-      if (exit._tag === "Failure") {
-        // The head may be out already, so no error page can follow: end the connection.
-        const failure = Cause.failureOption(exit.cause)
-        if (failure._tag === "Some") this.logShortBody(failure.value)
-        else if (!Cause.isInterruptedOnly(exit.cause) && !headSent) this.logDefect(exit.cause)
-        return this.destroy()
+    fiber.addObserver(steps.done)
+  }
+
+  private exchange: Exchange | undefined
+  /** Whether the current exchange's response head has been handed to the body writer. */
+  private headSent = false
+  private steps: ReturnType<Connection["makeSteps"]> | undefined
+
+  private makeSteps() {
+    return {
+      recover: (cause: Cause.Cause<never>): Effect.Effect<Response.Response> =>
+        Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.succeed(this.internalError(cause)),
+      send: (response: Response.Response) => this.send(this.exchange!, response),
+      done: (exit: Exit.Exit<void, unknown>) => {
+        this.fiber = undefined
+        if (this.phase === Phase.Closed) return
+        if (exit._tag === "Failure") {
+          // The head may be out already, so no error page can follow: end the connection.
+          const failure = Cause.failureOption(exit.cause)
+          if (failure._tag === "Some") this.logShortBody(failure.value as BodyWriter.ShortBody)
+          else if (!Cause.isInterruptedOnly(exit.cause) && !this.headSent) this.logDefect(exit.cause)
+          return this.destroy()
+        }
+        this.requestDone()
       }
-      this.requestDone()
-    })
+    }
   }
 
   private internalError(cause: Cause.Cause<unknown>): Response.Response {
@@ -440,51 +457,36 @@ class Connection implements Handle {
    * `send_response` + headers + body: frames the body, logs at the moment CPython does (before the
    * body), writes, and logs again when the log wants the size and duration.
    */
-  private send(exchange: Exchange, response: Response.Response, onHead: () => void): Effect.Effect<void, BodyWriter.ShortBody> {
-    return Effect.suspend(() => {
-      const { config, log } = this.env
-      if (this.continuePending) {
-        // Answered without the body, before `100 Continue`: whether the client sends it anyway is unknown.
-        this.continuePending = false
-        this.closeAfter = true
-      }
-      const { closeConnection, plan, text } = HeadCache.head(response, {
-        command: exchange.command,
-        requestVersion: exchange.requestVersion,
-        protocolVersion: config.protocolVersion,
-        last: this.closeAfter || this.draining
-      }, this.server, HttpDate.formatHttpDate(Date.now()))
-      if (closeConnection !== undefined) this.closeAfter = closeConnection
-      const entry = new LogEntry.LogEntry(this.client, this.started, exchange, response)
-      onHead()
-      this.sent = -text.length
-      const sent = BodyWriter.send(this.sink, text, response.body, plan)
-      const logResponse = log.logResponse
-      if (logResponse === undefined) return Effect.zipRight(log.logRequest(entry), sent)
-      // A response cut off (the client gone, a short body) is logged too, with the bytes that left.
-      const complete = Effect.suspend(() => logResponse(entry.complete(Math.max(0, this.sent), Date.now())))
-      return Effect.zipRight(log.logRequest(entry), Effect.ensuring(sent, complete))
-    })
+  private send(exchange: Exchange, response: Response.Response): Effect.Effect<void, BodyWriter.ShortBody> {
+    const { config, log } = this.env
+    if (this.continuePending) {
+      // Answered without the body, before `100 Continue`: whether the client sends it anyway is unknown.
+      this.continuePending = false
+      this.closeAfter = true
+    }
+    const { closeConnection, plan, text } = HeadCache.head(response, {
+      command: exchange.command,
+      requestVersion: exchange.requestVersion,
+      protocolVersion: config.protocolVersion,
+      last: this.closeAfter || this.draining
+    }, this.server, HttpDate.formatHttpDate(Date.now()))
+    if (closeConnection !== undefined) this.closeAfter = closeConnection
+    const entry = new LogEntry.LogEntry(this.client, this.started, exchange, response)
+    this.headSent = true
+    this.sent = -text.length
+    const sent = BodyWriter.send(this, text, response.body, plan)
+    const logResponse = log.logResponse
+    if (logResponse === undefined) return Effect.zipRight(log.logRequest(entry), sent)
+    // A response cut off (the client gone, a short body) is logged too, with the bytes that left.
+    const complete = Effect.suspend(() => logResponse(entry.complete(Math.max(0, this.sent), Date.now())))
+    return Effect.zipRight(log.logRequest(entry), Effect.ensuring(sent, complete))
   }
 
-  /** The socket as the body writer sees it: every write counted for the log. */
-  private readonly sink: BodyWriter.Sink = {
-    write: (data) => {
-      this.sent += data.length
-      return this.write(data)
-    },
-    writeFlushed: (data) => {
-      this.sent += data.length
-      return this.writeFlushed(data)
-    },
-    writeCorked: (data) => {
-      this.sent += data.length
-      this.writeCorked(data)
-    }
-  }
+  // ---- the socket as the body writer sees it (BodyWriter.Sink): every write counted for the log ----
 
   /** Queues bytes corked, so that they leave together with the body write that follows (writev, no copy). */
-  private writeCorked(data: Buffer): void {
+  writeCorked(data: Buffer): void {
+    this.sent += data.length
     if (data.length === 0 || this.phase === Phase.Closed || this.socket.destroyed) return
     this.socket.cork?.()
     this.socket.write(data)
@@ -492,7 +494,8 @@ class Connection implements Handle {
   }
 
   /** Writes and waits until the socket has handed the bytes to the kernel, so the buffer can be reused. */
-  private writeFlushed(data: Buffer): Effect.Effect<void> {
+  writeFlushed(data: Buffer): Effect.Effect<void> {
+    this.sent += data.length
     return Effect.async<void>((resume) => {
       if (this.phase === Phase.Closed || this.socket.destroyed) return resume(Effect.interrupt)
       this.socket.write(data, (err) => resume(err ? Effect.interrupt : Effect.void))
@@ -500,7 +503,8 @@ class Connection implements Handle {
   }
 
   /** Writes, and waits for the socket to drain when it says so. */
-  private write(data: Buffer): Effect.Effect<void> {
+  write(data: Buffer): Effect.Effect<void> {
+    this.sent += data.length
     if (data.length === 0) return Effect.void
     return Effect.suspend(() => {
       if (this.phase === Phase.Closed || this.socket.destroyed) return Effect.interrupt
