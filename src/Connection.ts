@@ -50,8 +50,12 @@ export interface Env {
 const BODY_QUEUE_LIMIT = 256 * 1024
 /** An unread body larger than this is not drained after the response: the connection is closed instead. */
 const DISCARD_LIMIT = 1024 * 1024
-/** How long a closing connection waits for the client to close its side before resetting it. */
-const LINGER_MS = 2000
+/**
+ * How long a closing connection waits for the client to close its side before resetting it. The
+ * server's sweeper enforces it with the other deadlines (a timer per closing connection cost a
+ * fortieth of a `Connection: close` request), so the reset comes up to a sweep period later.
+ */
+export const LINGER_MS = 2000
 const EMPTY = Buffer.alloc(0)
 
 type Exchange = LogEntry.Exchange
@@ -67,7 +71,7 @@ const enum Phase {
 export interface Handle {
   /** Graceful stop (CONTRACT D9): an idle connection closes now, a busy one after its current response. */
   readonly shutdown: () => void
-  /** Enforces the head and keep-alive timeouts (CONTRACT D4); the server calls it periodically. */
+  /** Enforces the head and keep-alive timeouts (CONTRACT D4) and the wait of a closing connection; the server calls it periodically. */
   readonly tick: (now: number) => void
 }
 
@@ -97,7 +101,6 @@ class Connection implements Handle, BodyWriter.Sink {
   private discarding = false
   private discarded = 0
   private drainWaiter: (() => void) | undefined
-  private lingerTimer: ReturnType<typeof setTimeout> | undefined
   /**
    * When the head or keep-alive timeout (CONTRACT D4) expires, on Effect's clock. A deadline the
    * server's sweeper checks costs one assignment per request; a timer fiber per request cost a fifth
@@ -124,7 +127,7 @@ class Connection implements Handle, BodyWriter.Sink {
     socket.on("data", (chunk: Buffer) => this.onData(chunk))
     socket.on("end", () => this.onEnd())
     socket.on("drain", () => this.onDrain())
-    socket.on("error", () => {})
+    socket.on("error", ignore)
     socket.on("close", () => this.onSocketClose())
     this.armTimer(false)
   }
@@ -151,6 +154,7 @@ class Connection implements Handle, BodyWriter.Sink {
   tick(now: number): void {
     if (now < this.deadline) return
     this.deadline = Infinity
+    if (this.phase === Phase.Closing) return this.destroy()
     this.onTimeout()
   }
 
@@ -563,9 +567,7 @@ class Connection implements Handle, BodyWriter.Sink {
     this.consume(this.len)
     this.resume()
     this.socket.end()
-    if (this.eof) return
-    this.lingerTimer = setTimeout(() => this.destroy(), LINGER_MS)
-    this.lingerTimer.unref?.()
+    if (!this.eof) this.deadline = this.env.now() + LINGER_MS
   }
 
   private destroy(): void {
@@ -577,7 +579,6 @@ class Connection implements Handle, BodyWriter.Sink {
     if (this.phase === Phase.Closed) return
     this.phase = Phase.Closed
     this.disarmTimer()
-    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer)
     this.failBodyReader("Aborted")
     this.onDrain()
     const fiber = this.fiber
@@ -585,6 +586,8 @@ class Connection implements Handle, BodyWriter.Sink {
     this.onClose?.()
   }
 }
+
+const ignore = () => {}
 
 const fiberInterrupt = (fiber: Fiber.RuntimeFiber<void, unknown>, by: FiberId.FiberId | undefined) =>
   Effect.suspend(() => fiber.interruptAsFork(by ?? fiber.id()))

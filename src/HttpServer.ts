@@ -147,10 +147,12 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
       }
       for (const socket of open.keys()) socket.destroy()
     })
-    // One sweeper enforces every connection's head and keep-alive deadline (CONTRACT D4).
+    // One sweeper enforces every connection's head and keep-alive deadline (CONTRACT D4), and how
+    // long a closing one waits for its client to close.
     const shortest = Math.min(
       Duration.toMillis(env.config.headerTimeout),
-      Duration.toMillis(env.config.keepAliveTimeout)
+      Duration.toMillis(env.config.keepAliveTimeout),
+      Connection.LINGER_MS
     )
     const sweep = Effect.sync(() => {
       const now = env.now()
@@ -159,11 +161,10 @@ export const serve = (options: Options = {}): Effect.Effect<never, never, Requir
       Effect.zipRight(Effect.sleep(Math.min(500, Math.max(10, shortest / 10)))),
       Effect.forever
     )
-    const sweeper = Number.isFinite(shortest) ? Effect.forkDaemon(sweep) : Effect.void
-    return yield* Effect.flatMap(sweeper, (fiber) =>
+    return yield* Effect.flatMap(Effect.forkDaemon(sweep), (fiber) =>
       listener.accept(onSocket).pipe(
         Effect.ensuring(shutdown),
-        Effect.ensuring(fiber === undefined ? Effect.void : Fiber.interrupt(fiber))
+        Effect.ensuring(Fiber.interrupt(fiber))
       ))
   })
 

@@ -5,9 +5,11 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
+import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as AccessLog from "../src/AccessLog.js"
+import * as Connection from "../src/Connection.js"
 import * as ErrorFormatter from "../src/ErrorFormatter.js"
 import * as FileHandler from "../src/FileHandler.js"
 import * as FileSystem from "../src/FileSystem.js"
@@ -215,6 +217,41 @@ describe("HttpServer on a real socket", () => {
         const res = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/big.bin`))
         assert.isTrue(Buffer.from(yield* Effect.promise(() => res.arrayBuffer())).equals(big), `download ${i}`)
       }
+    }))
+
+  it.scopedLive("a closing connection whose client keeps sending is reset after the linger time, not before, and its descriptor freed", () =>
+    Effect.gen(function*() {
+      const { port } = yield* start({ directory: root, ...http11 })
+      const fds = () => Fs.readdirSync("/proc/self/fd").length
+      const before = fds()
+      // The client reads the response and the server's FIN, keeps its own side open and goes on
+      // writing: the server reads and drops that, and resets the connection once it has waited long
+      // enough. Until then every write is accepted.
+      const r = yield* Effect.async<{ data: string; answeredAt: number; closedAt: number; wrote: number }>((resume) => {
+        const socket = Net.connect({ port, host: "127.0.0.1", allowHalfOpen: true })
+        let data = ""
+        let answeredAt = 0
+        let wrote = 0
+        const timer = setInterval(() => {
+          if (answeredAt > 0 && !socket.destroyed) wrote += socket.write("more\r\n") ? 1 : 0
+        }, 50)
+        socket.on("connect", () => socket.write("GET /a.txt HTTP/1.1\r\nConnection: close\r\n\r\n"))
+        socket.on("data", (chunk) => (data += chunk.toString("latin1")))
+        socket.on("end", () => (answeredAt = Date.now()))
+        socket.on("error", () => {})
+        socket.on("close", () => {
+          clearInterval(timer)
+          resume(Effect.succeed({ data, answeredAt, closedAt: Date.now(), wrote }))
+        })
+      }).pipe(Effect.timeout("15 seconds"))
+      assert.include(r.data, "hello\n")
+      assert.isAbove(r.answeredAt, 0)
+      const lingered = r.closedAt - r.answeredAt
+      assert.isAtLeast(lingered, Connection.LINGER_MS - 100, `reset after ${lingered} ms`)
+      assert.isAtMost(lingered, Connection.LINGER_MS + 3000, `reset after ${lingered} ms`)
+      assert.isAbove(r.wrote, 10)
+      yield* Effect.sleep("200 millis")
+      assert.isAtMost(fds(), before)
     }))
 
   it.scopedLive("serial mode (HTTPServer) serves the next client only after the current one closes", () =>
