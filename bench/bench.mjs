@@ -4,7 +4,9 @@
 // Only ratios measured in one run mean anything: these machines are shared and noisy.
 //
 // env: BENCH_ROUNDS (3), BENCH_DURATION (5s), BENCH_WARMUP (1s of unmeasured load first), BENCH_PEERS=1 (also sirv-cli, http-server and serve,
-// installed on demand into .bench-cache/), BENCH_TESTS (comma list, default all), BENCH_PORT (18181).
+// installed on demand into .bench-cache/), BENCH_TESTS (comma list, default all), BENCH_PORT (18181),
+// BENCH_SERVERS (comma list of server names, default all), BENCH_NODE_FLAGS (effect-httpd's Node flags
+// instead of its shebang's, to compare V8 settings over the same list: "" for none).
 // BENCH_TESTS=platform_files_c64 runs the file handler on the platform alone (its table is printed
 // after the main one).
 import { execFileSync, spawn } from "node:child_process"
@@ -108,7 +110,8 @@ const node = process.execPath
 const cliPath = Path.join(repo, "dist", "cli.js")
 const bin = (() => {
   const words = Fs.readFileSync(cliPath, "utf8").split("\n", 1)[0].replace(/^#!\s*/, "").split(/\s+/)
-  return [node, ...words.slice(words.indexOf("node") + 1), cliPath]
+  const flags = process.env.BENCH_NODE_FLAGS?.split(/\s+/) ?? words.slice(words.indexOf("node") + 1)
+  return [node, ...flags.filter((flag) => flag !== ""), cliPath]
 })()
 const servers = [
   {
@@ -327,9 +330,12 @@ const headOf = (path) =>
     socket.on("data", (c) => (data += c))
     socket.on("close", () => resolve(data))
   })
+const chosen = process.env.BENCH_SERVERS?.split(",")
+if (chosen !== undefined) servers.splice(0, servers.length, ...servers.filter((s) => chosen.includes(s.name)))
+
 let etag1k = ""
 {
-  const child = await start(servers[0])
+  const child = await start(servers.find((s) => s.name === "effect-httpd") ?? servers[0])
   etag1k = /^ETag: (.*)\r$/m.exec(await headOf("/1k.txt"))?.[1] ?? ""
   await stop(child)
 }
@@ -411,7 +417,7 @@ const upload = process.env.BENCH_TESTS === undefined || wanted.includes("upload_
 const startups = []
 for (let i = 0; i < 10; i++) {
   const t0 = process.hrtime.bigint()
-  const child = await start(servers[0])
+  const child = await start(servers.find((s) => s.name === "effect-httpd") ?? servers[0])
   startups.push(Number(process.hrtime.bigint() - t0) / 1e6)
   await stop(child)
 }
