@@ -63,18 +63,52 @@ const timer = (ms: number, f: () => void): () => void => {
 }
 
 /**
+ * The calls a socket reporting another peer passes straight to the socket under it, and the peer it
+ * reports: `source`'s when there is one.
+ */
+abstract class Forwarding {
+  protected abstract readonly under: Listener.Socket
+  protected abstract readonly source: ProxyHeader.Endpoint | undefined
+  get remoteAddress() {
+    return this.source === undefined ? this.under.remoteAddress : this.source.address
+  }
+  get remotePort() {
+    return this.source === undefined ? this.under.remotePort : this.source.port
+  }
+  get destroyed() {
+    return this.under.destroyed
+  }
+  write(data: Uint8Array, callback?: (err?: Error | null) => void): boolean {
+    return this.under.write(data, callback)
+  }
+  end(): unknown {
+    return this.under.end()
+  }
+  destroy(): unknown {
+    return this.under.destroy()
+  }
+  cork(): unknown {
+    return this.under.cork?.()
+  }
+  uncork(): unknown {
+    return this.under.uncork?.()
+  }
+}
+
+/**
  * A socket behind its PROXY header: reports the header's source as its peer and hands on the
  * bytes after the header, then everything else, in order (pausing as asked).
  */
-class ProxiedSocket extends EventEmitter implements Listener.Socket {
-  private source: ProxyHeader.Endpoint | undefined
+class ProxiedSocket extends Forwarding implements Listener.Socket {
+  protected source: ProxyHeader.Endpoint | undefined
+  private readonly events = new EventEmitter()
   private reading: Collector | undefined
   private readonly inbox: Array<Buffer | null> = []
   private paused = false
   private cancelTimer: () => void
 
   constructor(
-    private readonly raw: Listener.Socket,
+    protected readonly under: Listener.Socket,
     timeoutMs: number,
     private readonly onReady: (socket: Listener.Socket) => void,
     private readonly onFailed: (message: string | undefined) => void
@@ -82,15 +116,15 @@ class ProxiedSocket extends EventEmitter implements Listener.Socket {
     super()
     this.reading = new Collector(timeoutMs)
     this.cancelTimer = timer(timeoutMs, () => this.fail(this.reading?.timedOut()))
-    raw.on("data", (chunk: Buffer) => this.onData(chunk))
-    raw.on("end", () => this.reading === undefined ? this.push(null) : this.fail(this.reading.ended()))
-    raw.on("drain", () => this.emit("drain"))
-    raw.on("error", (error: Error) => {
-      if (this.reading === undefined && this.listenerCount("error") > 0) this.emit("error", error)
+    under.on("data", (chunk: Buffer) => this.onData(chunk))
+    under.on("end", () => this.reading === undefined ? this.push(null) : this.fail(this.reading.ended()))
+    under.on("drain", () => this.events.emit("drain"))
+    under.on("error", (error: Error) => {
+      if (this.reading === undefined && this.events.listenerCount("error") > 0) this.events.emit("error", error)
     })
-    raw.on("close", (hadError: boolean) => {
+    under.on("close", (hadError: boolean) => {
       if (this.reading !== undefined) this.fail(this.reading.ended())
-      else this.emit("close", hadError)
+      else this.events.emit("close", hadError)
     })
   }
 
@@ -111,7 +145,7 @@ class ProxiedSocket extends EventEmitter implements Listener.Socket {
     if (this.reading === undefined) return
     this.reading = undefined
     this.cancelTimer()
-    this.raw.destroy()
+    this.under.destroy()
     this.onFailed(outcome?._tag === "Failed" ? outcome.message : undefined)
   }
 
@@ -121,89 +155,43 @@ class ProxiedSocket extends EventEmitter implements Listener.Socket {
   }
 
   private flush(): void {
-    while (!this.paused && this.inbox.length > 0 && this.listenerCount("data") > 0) {
+    while (!this.paused && this.inbox.length > 0 && this.events.listenerCount("data") > 0) {
       const next = this.inbox.shift()!
-      if (next === null) this.emit("end")
-      else this.emit("data", next)
+      if (next === null) this.events.emit("end")
+      else this.events.emit("data", next)
     }
   }
 
-  get remoteAddress() {
-    return this.source === undefined ? this.raw.remoteAddress : this.source.address
-  }
-  get remotePort() {
-    return this.source === undefined ? this.raw.remotePort : this.source.port
-  }
-  get destroyed() {
-    return this.raw.destroyed
-  }
-  write(data: Uint8Array, callback?: (err?: Error | null) => void): boolean {
-    return this.raw.write(data, callback)
-  }
-  end(): unknown {
-    return this.raw.end()
-  }
-  destroy(): unknown {
-    return this.raw.destroy()
-  }
   pause(): unknown {
     this.paused = true
-    return this.raw.pause()
+    return this.under.pause()
   }
   resume(): unknown {
     this.paused = false
     this.flush()
-    return this.raw.resume()
+    return this.under.resume()
   }
-  override on(event: string | symbol, listener: (...args: Array<any>) => void): this {
-    super.on(event, listener)
+  on(event: string, listener: (...args: Array<any>) => void): this {
+    this.events.on(event, listener)
     // The bytes after the header wait for the connection's reader, as a socket's do.
     if (event === "data") queueMicrotask(() => this.flush())
     return this
   }
-  cork(): unknown {
-    return this.raw.cork?.()
-  }
-  uncork(): unknown {
-    return this.raw.uncork?.()
-  }
 }
 
 /** A socket that reports another peer: a TLS connection behind a PROXY header. */
-class Readdressed implements Listener.Socket {
-  constructor(private readonly socket: Net.Socket, private readonly source: ProxyHeader.Endpoint) {}
-  get remoteAddress() {
-    return this.source.address
-  }
-  get remotePort() {
-    return this.source.port
-  }
-  get destroyed() {
-    return this.socket.destroyed
-  }
-  write(data: Uint8Array, callback?: (err?: Error | null) => void): boolean {
-    return this.socket.write(data, callback)
-  }
-  end(): unknown {
-    return this.socket.end()
-  }
-  destroy(): unknown {
-    return this.socket.destroy()
+class Readdressed extends Forwarding implements Listener.Socket {
+  constructor(protected readonly under: Net.Socket, protected readonly source: ProxyHeader.Endpoint) {
+    super()
   }
   pause(): unknown {
-    return this.socket.pause()
+    return this.under.pause()
   }
   resume(): unknown {
-    return this.socket.resume()
+    return this.under.resume()
   }
   on(event: string, listener: (...args: Array<any>) => void): unknown {
-    return this.socket.on(event, listener)
-  }
-  cork(): unknown {
-    return this.socket.cork()
-  }
-  uncork(): unknown {
-    return this.socket.uncork()
+    return this.under.on(event, listener)
   }
 }
 
