@@ -4,13 +4,15 @@ import * as Effect from "effect/Effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as Cgi from "./support/cgi.js"
 import * as Cli from "./support/cliProcess.js"
 import { run } from "./support/command.js"
 
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-cli-auth-"))
-// World-readable: as root, CGI scripts run as nobody.
-Fs.chmodSync(dir, 0o755)
-const site = Path.join(dir, "site")
+const site = Cgi.fixture({
+  "a.txt": "secret stuff\n",
+  "cgi-bin/env.sh": Cgi.sh("printf 'Content-Type: text/plain\\n\\n'\necho \"AUTH_TYPE=$AUTH_TYPE\"\necho \"REMOTE_USER=$REMOTE_USER\"\n")
+})
 const file = (name: string) => Path.join(dir, name)
 const challenge = "WWW-Authenticate: Basic realm=\"effect-httpd\", charset=\"UTF-8\""
 const PASSWORDS = ["s3cret-A1", "pässwörd", "Sh4-pass", "bcrypt-y", "bcrypt-b", "bcrypt-a", "wrong-one"]
@@ -24,11 +26,6 @@ const htpasswd = (...args: Array<string>) =>
 
 beforeAll(async () => {
   Cli.ensureBuilt()
-  Fs.mkdirSync(Path.join(site, "cgi-bin"), { recursive: true })
-  Fs.chmodSync(site, 0o755)
-  Fs.chmodSync(Path.join(site, "cgi-bin"), 0o755)
-  Fs.writeFileSync(Path.join(site, "a.txt"), "secret stuff\n")
-  Fs.writeFileSync(Path.join(site, "cgi-bin", "env.sh"), "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n'\necho \"AUTH_TYPE=$AUTH_TYPE\"\necho \"REMOTE_USER=$REMOTE_USER\"\n", { mode: 0o755 })
   const lines = await Effect.runPromise(Effect.all([
     htpasswd("-nbs", "shauser", "Sh4-pass"),
     htpasswd("-nbB", "yuser", "bcrypt-y"),

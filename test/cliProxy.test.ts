@@ -9,6 +9,7 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Tls from "node:tls"
+import * as Cgi from "./support/cgi.js"
 import * as Cli from "./support/cliProcess.js"
 import { run } from "./support/command.js"
 import * as Proxy from "./support/proxyHeader.js"
@@ -16,17 +17,13 @@ import * as Server from "./support/server.js"
 import * as TlsCerts from "./support/tls.js"
 
 const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "httpd-cli-proxy-"))
-// World-readable: as root, CGI scripts run as nobody.
-Fs.chmodSync(dir, 0o755)
-const site = Path.join(dir, "site")
+const site = Cgi.fixture({
+  "a.txt": "behind a proxy\n",
+  "cgi-bin/addr.sh": Cgi.sh("printf 'Content-Type: text/plain\\n\\n'\necho \"REMOTE_ADDR=$REMOTE_ADDR\"\n")
+})
 
 beforeAll(() => {
   Cli.ensureBuilt()
-  Fs.mkdirSync(Path.join(site, "cgi-bin"), { recursive: true })
-  Fs.chmodSync(site, 0o755)
-  Fs.chmodSync(Path.join(site, "cgi-bin"), 0o755)
-  Fs.writeFileSync(Path.join(site, "a.txt"), "behind a proxy\n")
-  Fs.writeFileSync(Path.join(site, "cgi-bin", "addr.sh"), "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n'\necho \"REMOTE_ADDR=$REMOTE_ADDR\"\n", { mode: 0o755 })
   TlsCerts.certificate(dir, "cert", "0x4004")
 }, 60_000)
 
