@@ -468,7 +468,7 @@ class Connection implements Handle, BodyWriter.Sink {
       this.continuePending = false
       this.closeAfter = true
     }
-    const { closeConnection, plan, text } = HeadCache.head(response, {
+    const { again, closeConnection, plan, text } = HeadCache.head(response, {
       command: exchange.command,
       requestVersion: exchange.requestVersion,
       protocolVersion: config.protocolVersion,
@@ -478,7 +478,7 @@ class Connection implements Handle, BodyWriter.Sink {
     const entry = new LogEntry.LogEntry(this.client, this.started, exchange, response)
     this.headSent = true
     this.sent = -text.length
-    const sent = BodyWriter.send(this, text, response.body, plan)
+    const sent = BodyWriter.send(this, text, response.body, plan, again)
     const logResponse = log.logResponse
     if (logResponse === undefined) return Effect.zipRight(log.logRequest(entry), sent)
     // A response cut off (the client gone, a short body) is logged too, with the bytes that left.

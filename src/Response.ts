@@ -43,7 +43,12 @@ export type Body = { readonly _tag: "Empty" } | BytesBody | FileBody | PartsBody
 /** A header field as sent: name (case kept) and value. */
 export type Header = readonly [name: string, value: string]
 
-/** A response. `Server` and `Date` are added first by the connection, as `send_response` does. */
+/**
+ * A response. `Server` and `Date` are added first by the connection, as `send_response` does. A
+ * response object may be sent more than once (a kept file's is), and the connection keeps what it
+ * worked out from one (its head; a small body joined with it): do not change a response, or the
+ * bytes of its body, once it has been returned; return a new one.
+ */
 export interface Response {
   /** The status code (`send_response(code)`). */
   readonly status: number

@@ -51,9 +51,9 @@ const bodyWithContent: FastCheck.Arbitrary<readonly [Response.Body, Buffer]> = F
 
 const HEAD = "HTTP/1.1 200 OK\r\nX: y\r\n\r\n"
 
-const run = (body: Response.Body, plan: Framing.Plan) => {
+const run = (body: Response.Body, plan: Framing.Plan, head = HEAD, again = false) => {
   const r = recorder()
-  const exit = Effect.runSyncExit(BodyWriter.send(r.sink, HEAD, body, plan))
+  const exit = Effect.runSyncExit(BodyWriter.send(r.sink, head, body, plan, again))
   return { exit, bytes: r.bytes() }
 }
 
@@ -95,6 +95,27 @@ describe("BodyWriter", () => {
         assert.deepStrictEqual(exit, Exit.fail(new BodyWriter.ShortBody({ expected: length, sent })))
       } else {
         assert.isTrue(Exit.isSuccess(exit))
+      }
+    }
+  )
+
+  it.prop(
+    "a response sent again (its joined bytes kept) sends what it would afresh, whatever head, length and mode come with it",
+    [
+      FastCheck.uint8Array({ maxLength: 20_000 }),
+      FastCheck.array(
+        FastCheck.tuple(FastCheck.constantFrom(HEAD, "HTTP/1.1 404 Nope\r\n\r\n"), FastCheck.integer({ min: -5, max: 5 }), FastCheck.constantFrom("length", "close" as const)),
+        { minLength: 1, maxLength: 6 }
+      )
+    ],
+    ([content, sends]) => {
+      const body = Response.bytes(content)
+      for (const [head, delta, mode] of sends) {
+        const length = Math.max(0, content.length + delta)
+        const again = run(body, { mode, length, headers: [] }, head, true)
+        const afresh = run(Response.bytes(Uint8Array.from(content)), { mode, length, headers: [] }, head)
+        assert.deepStrictEqual(again.bytes, afresh.bytes)
+        assert.deepStrictEqual(again.exit, afresh.exit)
       }
     }
   )

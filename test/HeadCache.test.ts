@@ -18,17 +18,28 @@ const exchanges = FastCheck.record({
 })
 
 describe("HeadCache", () => {
-  it.prop("a head from the cache is the head worked out afresh, whatever the exchanges before it", [
+  it.prop("a head from the cache is the head worked out afresh, whatever the exchanges, servers and dates before it", [
     responses,
-    FastCheck.array(exchanges, { minLength: 1, maxLength: 6 })
-  ], ([response, sequence]) => {
-    for (const exchange of sequence) {
-      const cached = HeadCache.head(response, exchange, "S", "D")
+    FastCheck.array(
+      FastCheck.tuple(exchanges, FastCheck.constantFrom("S", "T"), FastCheck.constantFrom("Thu, 03 Dec 2026 10:00:00 GMT", "Thu, 03 Dec 2026 10:00:01 GMT")),
+      { minLength: 1, maxLength: 8 }
+    )
+  ], ([generated, sequence]) => {
+    // A response object of this run's own: the cache keeps what it saw of the objects fast-check reuses while shrinking.
+    const response = { ...generated }
+    let previous: string | undefined
+    for (const [exchange, server, date] of sequence) {
+      const cached = HeadCache.head(response, exchange, server, date)
       const plan = Framing.plan(response, exchange)
-      const fresh = HeaderBuffer.serializeText(exchange.protocolVersion, exchange.requestVersion, "S", "D", response, plan.headers)
+      const fresh = HeaderBuffer.serializeText(exchange.protocolVersion, exchange.requestVersion, server, date, response, plan.headers)
       assert.deepStrictEqual(cached.plan, plan)
       assert.strictEqual(cached.text, fresh.text)
       assert.strictEqual(cached.closeConnection, fresh.closeConnection)
+      // `again` only when this response's previous head was this very one (same kind of exchange,
+      // server and second); an HTTP/0.9 exchange has no head to keep.
+      const key = exchange.requestVersion === "HTTP/0.9" ? undefined : JSON.stringify([exchange, server, date])
+      assert.strictEqual(cached.again, key !== undefined && key === previous)
+      previous = key
     }
   })
 })

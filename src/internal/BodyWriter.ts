@@ -48,6 +48,24 @@ const joined = (head: string, body: Uint8Array): Buffer => {
   return out
 }
 
+/**
+ * The joined bytes of responses sent again with the same head (`HeadCache.Head.again`: a kept
+ * file's, a constant 404's, within one second), by body: sent as they are, never written to. At most
+ * {@link JOINED_KEPT} entries (the map starts over when full), so at most that many small bodies'
+ * copies are held.
+ */
+const joinedKept = new Map<Uint8Array, { readonly head: string; readonly bytes: Buffer }>()
+const JOINED_KEPT = 64
+
+const joinedAgain = (head: string, body: Uint8Array): Buffer => {
+  const hit = joinedKept.get(body)
+  if (hit !== undefined && hit.head === head) return hit.bytes
+  const bytes = joined(head, body)
+  if (joinedKept.size >= JOINED_KEPT) joinedKept.clear()
+  joinedKept.set(body, { head, bytes })
+  return bytes
+}
+
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
@@ -100,12 +118,14 @@ const writeSized = (
   sink: Sink,
   head: string,
   body: Response.Body,
-  limit: number
+  limit: number,
+  again = false
 ): Effect.Effect<void, ShortBody> => {
   switch (body._tag) {
     case "Empty":
       return sink.write(latin1(head))
     case "Bytes": {
+      if (again && body.bytes.length <= Math.min(limit, JOINED_BODY)) return sink.write(joinedAgain(head, body.bytes))
       const bytes = body.bytes.length > limit ? body.bytes.subarray(0, limit) : body.bytes
       if (bytes.length <= JOINED_BODY) return sink.write(joined(head, bytes))
       return Effect.suspend(() => {
@@ -178,13 +198,16 @@ const writeStream = (
 
 /**
  * Writes the head (text, one Latin-1 character per byte) and the body as `plan` frames it. A body
- * shorter than its announced length fails with {@link ShortBody} once what it had is out.
+ * shorter than its announced length fails with {@link ShortBody} once what it had is out. `again`:
+ * this response went out with this head before (`HeadCache.Head.again`), so a small body's joined
+ * bytes are kept for the next time.
  */
 export const send = (
   sink: Sink,
   head: string,
   body: Response.Body,
-  plan: Framing.Plan
+  plan: Framing.Plan,
+  again = false
 ): Effect.Effect<void, ShortBody> => {
   switch (plan.mode) {
     case "none":
@@ -193,7 +216,7 @@ export const send = (
         ? writeStream(sink, head, body.stream, { discard: true })
         : sink.write(latin1(head))
     case "length": {
-      const written = writeSized(sink, head, body, plan.length)
+      const written = writeSized(sink, head, body, plan.length, again)
       // Only a stream's length is learnt as it is sent; any other body's is known now.
       const known = body._tag === "Stream" ? undefined : Response.bodyLength(body)
       if (known === undefined || known >= plan.length) return written
@@ -203,7 +226,7 @@ export const send = (
       return writeStream(sink, head, asStream(body), { chunked: true })
     case "close":
     case "raw":
-      return writeSized(sink, head, body, Infinity)
+      return writeSized(sink, head, body, Infinity, again)
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Heads of responses that are sent again and again (a kept file's 200, a constant 404): the framing
- * plan and the fields after `Date`, worked out once per response object and per kind of exchange.
- * Only the status line, `Server` and `Date` are put together per request.
+ * plan and the fields after `Date`, worked out once per response object and per kind of exchange;
+ * the whole head once per second (its `Date`).
  */
 import * as HeaderBuffer from "../HeaderBuffer.js"
 import type * as Response from "../Response.js"
@@ -12,6 +12,11 @@ export interface Head {
   readonly plan: Framing.Plan
   readonly text: string
   readonly closeConnection: boolean | undefined
+  /**
+   * The same response went out with this very head before (the same exchange kind, server and
+   * second): its bytes are worth keeping for the next time (`BodyWriter.send`'s `again`).
+   */
+  readonly again: boolean
 }
 
 interface Entry {
@@ -22,6 +27,8 @@ interface Entry {
   readonly plan: Framing.Plan
   readonly status: string
   readonly fields: { readonly text: string; readonly closeConnection: boolean | undefined }
+  /** The last whole head, for the `Date` and `Server` it was made with. */
+  latest?: { readonly date: string; readonly server: string; readonly text: string }
 }
 
 const entries = new WeakMap<Response.Response, Entry>()
@@ -47,6 +54,12 @@ export const head = (response: Response.Response, exchange: Framing.Exchange & {
     entries.set(response, entry)
   }
   // An HTTP/0.9 request gets no head at all, as in CPython.
-  const text = exchange.requestVersion === "HTTP/0.9" ? "" : entry.status + HeaderBuffer.serverAndDate(server, date) + entry.fields.text
-  return { plan: entry.plan, text, closeConnection: entry.fields.closeConnection }
+  if (exchange.requestVersion === "HTTP/0.9") return { plan: entry.plan, text: "", closeConnection: entry.fields.closeConnection, again: false }
+  const latest = entry.latest
+  if (latest !== undefined && latest.date === date && latest.server === server) {
+    return { plan: entry.plan, text: latest.text, closeConnection: entry.fields.closeConnection, again: true }
+  }
+  const text = entry.status + HeaderBuffer.serverAndDate(server, date) + entry.fields.text
+  entry.latest = { date, server, text }
+  return { plan: entry.plan, text, closeConnection: entry.fields.closeConnection, again: false }
 }
