@@ -428,6 +428,7 @@ class Connection implements Handle, BodyWriter.Sink {
       send: (response: Response.Response) => this.send(this.exchange!, response),
       done: (exit: Exit.Exit<void, unknown>) => {
         this.fiber = undefined
+        this.exchange = undefined
         if (this.phase === Phase.Closed) return
         if (exit._tag === "Failure") {
           // The head may be out already, so no error page can follow: end the connection.

@@ -104,7 +104,7 @@ describe("BodyWriter", () => {
     [
       FastCheck.uint8Array({ maxLength: 20_000 }),
       FastCheck.array(
-        FastCheck.tuple(FastCheck.constantFrom(HEAD, "HTTP/1.1 404 Nope\r\n\r\n"), FastCheck.integer({ min: -5, max: 5 }), FastCheck.constantFrom("length", "close" as const)),
+        FastCheck.tuple(FastCheck.constantFrom(HEAD, "HTTP/1.1 404 Nope\r\n\r\n"), FastCheck.integer({ min: -5, max: 5 }), FastCheck.constantFrom("length" as const, "close" as const)),
         { minLength: 1, maxLength: 6 }
       )
     ],
