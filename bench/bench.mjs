@@ -6,7 +6,8 @@
 // env: BENCH_ROUNDS (3), BENCH_DURATION (5s), BENCH_WARMUP (1s of unmeasured load first), BENCH_PEERS=1 (also sirv-cli, http-server and serve,
 // installed on demand into .bench-cache/), BENCH_TESTS (comma list, default all), BENCH_PORT (18181),
 // BENCH_SERVERS (comma list of server names, default all), BENCH_NODE_FLAGS (effect-httpd's Node flags
-// instead of its shebang's, to compare V8 settings over the same list: "" for none).
+// instead of its shebang's, to compare V8 settings over the same list: "" for none), BENCH_NODE_ENV
+// (its environment assignments instead of the shebang's, e.g. "MALLOC_ARENA_MAX=8": "" for none).
 // BENCH_TESTS=platform_files_c64 runs the file handler on the platform alone (its table is printed
 // after the main one).
 import { execFileSync, spawn } from "node:child_process"
@@ -105,14 +106,18 @@ const tests = wanted ? allTests.filter((t) => wanted.includes(t.name)) : allTest
 
 // ---- servers ----------------------------------------------------------------------------------
 const node = process.execPath
-// effect-httpd runs as its installed bin does (`npx effect-httpd`): with the Node flags of its
-// shebang line (`#!/usr/bin/env -S node FLAGS`), under this bench's own node.
+// effect-httpd runs as its installed bin does (`npx effect-httpd`): with the environment and the
+// Node flags of its shebang line (`#!/usr/bin/env -S NAME=VALUE node FLAGS`), under this bench's
+// own node.
 const cliPath = Path.join(repo, "dist", "cli.js")
-const bin = (() => {
-  const words = Fs.readFileSync(cliPath, "utf8").split("\n", 1)[0].replace(/^#!\s*/, "").split(/\s+/)
-  const flags = process.env.BENCH_NODE_FLAGS?.split(/\s+/) ?? words.slice(words.indexOf("node") + 1)
-  return [node, ...flags.filter((flag) => flag !== ""), cliPath]
-})()
+const shebang = Fs.readFileSync(cliPath, "utf8").split("\n", 1)[0].replace(/^#!\s*/, "").split(/\s+/)
+const words = (text) => text.split(/\s+/).filter((word) => word !== "")
+const bin = [node, ...(process.env.BENCH_NODE_FLAGS !== undefined ? words(process.env.BENCH_NODE_FLAGS) : shebang.slice(shebang.indexOf("node") + 1)), cliPath]
+const binEnv = Object.fromEntries(
+  (process.env.BENCH_NODE_ENV !== undefined ? words(process.env.BENCH_NODE_ENV) : shebang.slice(0, shebang.indexOf("node")))
+    .filter((word) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(word))
+    .map((word) => [word.slice(0, word.indexOf("=")), word.slice(word.indexOf("=") + 1)])
+)
 const servers = [
   {
     name: "effect-httpd",
@@ -230,7 +235,8 @@ const start = async (server) => {
   const prefix = server.unpinned ? [] : serverPrefix
   const child = spawn(prefix[0] ?? server.argv[0], [...prefix.slice(1), ...(prefix.length ? server.argv : server.argv.slice(1))], {
     stdio: "ignore",
-    detached: true
+    detached: true,
+    env: server.argv.includes(cliPath) ? { ...process.env, ...binEnv } : process.env
   })
   running.add(child.pid)
   const started = Date.now()

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --optimize-for-size
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --optimize-for-size
 /** The `effect-httpd` command: replaces `python -m http.server`. The work is in `internal/CliMain`. */
 import * as ProcessTitle from "./internal/ProcessTitle.js"
 
