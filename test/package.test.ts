@@ -5,34 +5,13 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { afterAll, beforeAll } from "vitest"
+import * as CliProcess from "./support/cliProcess.js"
 import { compilerOptions, pack, type Packed, root, run, tempDir, tscPath } from "./support/examples.js"
 
 const version: string = JSON.parse(Fs.readFileSync(Path.join(root, "package.json"), "utf8")).version
-
-/** Runs an installed bin as a server until its banner, and reads its environment and Node's arguments from `/proc`. */
-const servingBin = (bin: string, directory: string) =>
-  new Promise<{ banner: string; environ: Array<string>; cmdline: Array<string> }>((resolve, reject) => {
-    const child = spawn(bin, ["0", "--bind", "127.0.0.1", "--directory", directory], { stdio: ["ignore", "pipe", "pipe"] })
-    let out = ""
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL")
-      reject(new Error(`no banner within 20 s: ${out}`))
-    }, 20_000)
-    child.on("error", reject)
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      out += chunk
-      if (!out.includes("\n")) return
-      clearTimeout(timer)
-      const read = (file: string) => Fs.readFileSync(`/proc/${child.pid}/${file}`, "utf8").split("\0")
-      const found = { banner: out, environ: read("environ"), cmdline: read("cmdline") }
-      child.once("exit", () => resolve(found))
-      child.kill("SIGTERM")
-    })
-  })
 
 /** What a user writes: the root namespace import, a subpath import, and a reach for an internal module. */
 const userProgram = `import { Effect, Layer } from "effect"
@@ -187,10 +166,15 @@ describe("the npm package", () => {
 
       // The installed bin starts Node as its shebang says (env assignments and flags are the
       // memory settings measured by the bench): read them back from the serving process itself.
-      const started = yield* Effect.promise(() => servingBin(Path.join(app, "node_modules", ".bin", "effect-httpd"), site))
+      const started = yield* Effect.scoped(Effect.gen(function*() {
+        const { running } = yield* CliProcess.serve(["0", "--bind", "127.0.0.1", "--directory", site], {
+          command: Path.join(app, "node_modules", ".bin", "effect-httpd")
+        })
+        const read = (file: string) => Fs.readFileSync(`/proc/${running.child.pid}/${file}`, "utf8").split("\0")
+        return { environ: read("environ"), cmdline: read("cmdline") }
+      }))
       assert.include(started.environ, "MALLOC_ARENA_MAX=1")
       assert.include(started.cmdline, "--optimize-for-size")
-      assert.match(started.banner, /^Serving HTTP on 127\.0\.0\.1 port \d+ /)
 
       // The command line is one self-contained file: it runs alone (with its manifest, for the
       // version), with no package to import.

@@ -61,6 +61,8 @@ export interface SpawnOptions {
   readonly cwd?: string | undefined
   /** `HTTPD_*` settings for the process; those of the test runner's environment are never passed on. */
   readonly env?: Readonly<Record<string, string>> | undefined
+  /** An executable to run instead of `node dist/cli.js` (an installed bin, started through its shebang). */
+  readonly command?: string | undefined
 }
 
 /** The runner's environment without its `HTTPD_*` variables, plus `extra`. */
@@ -69,14 +71,15 @@ const environment = (extra: Readonly<Record<string, string>> = {}): NodeJS.Proce
   ...extra
 })
 
-/** Starts `node dist/cli.js ...args` with piped output; it is killed when the scope closes. */
+/** Starts `node dist/cli.js ...args` (or `options.command ...args`) with piped output; it is killed when the scope closes. */
 export const spawn = (
   args: ReadonlyArray<string>,
   options: SpawnOptions = {}
 ): Effect.Effect<Running, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.sync((): Running => {
-      const child = ChildProcess.spawn(process.execPath, [cliPath, ...args], {
+      const [command, argv] = options.command === undefined ? [process.execPath, [cliPath, ...args]] : [options.command, args]
+      const child = ChildProcess.spawn(command, argv, {
         cwd: options.cwd ?? root,
         env: environment(options.env),
         stdio: ["ignore", "pipe", "pipe"]
