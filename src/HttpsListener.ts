@@ -9,6 +9,7 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Tls from "node:tls"
@@ -52,6 +53,23 @@ const read = (file: string, what: string): Buffer => {
   }
 }
 
+const WRONG_PASSWORD = "wrong password, or the key cannot be decrypted"
+
+/**
+ * An encrypted key is opened on its own first. A wrong password decrypts to garbage that ends in
+ * valid CBC padding about once in 256 tries (the salt and IV are random per key); OpenSSL then
+ * reports the garbage's ASN.1 error instead of "bad decrypt", so any failure to open an encrypted
+ * key means its password.
+ */
+const openKey = (key: Buffer, passphrase: string | undefined): void => {
+  if (!key.includes("ENCRYPTED")) return
+  try {
+    Crypto.createPrivateKey({ key, format: "pem", passphrase })
+  } catch {
+    throw new TlsError({ message: `cannot load the TLS certificate and key: ${WRONG_PASSWORD}` })
+  }
+}
+
 /** Reads the files and builds the secure context, or fails with one line saying why. */
 export const secureContext = (options: Options): Effect.Effect<Tls.SecureContextOptions, TlsError> =>
   Effect.try({
@@ -66,6 +84,7 @@ export const secureContext = (options: Options): Effect.Effect<Tls.SecureContext
         maxVersion: "TLSv1.3"
       }
       // Parsed now, so that a bad PEM or a wrong password is a start-up error, not a failed handshake.
+      openKey(key, options.password)
       Tls.createSecureContext(context)
       return context
     },
@@ -75,7 +94,7 @@ export const secureContext = (options: Options): Effect.Effect<Tls.SecureContext
 /** OpenSSL's reasons, in words (`error:1C800064:Provider routines::bad decrypt` is a wrong password). */
 const tlsReason = (e: unknown): string => {
   const text = e instanceof Error ? e.message : String(e)
-  if (/bad decrypt|bad password/i.test(text)) return "wrong password, or the key cannot be decrypted"
+  if (/bad decrypt|bad password/i.test(text)) return WRONG_PASSWORD
   if (/key values mismatch/i.test(text)) return "the key does not match the certificate"
   if (/no start line|bad end line|PEM/i.test(text)) return "not a PEM certificate or key"
   return text

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Https from "node:https"
 import * as Net from "node:net"
@@ -99,6 +100,20 @@ describe("HttpsListener", () => {
       assert.match(yield* failure({ certFile: pem("missing.crt") }), /cannot read the TLS certificate .*missing\.crt: No such file or directory/)
       assert.match(yield* failure({ certFile: pem("one.crt") }), /cannot load|not a PEM/)
     }))
+
+  it.effect("a wrong password is said as such for every encryption of a key, also when the wrong key's padding happens to check", () =>
+    Effect.gen(function*() {
+      // About one encryption in 256 decrypts under a wrong password to garbage with valid padding;
+      // 2,000 fresh encryptions (random salt and IV each) all but surely include some.
+      const { privateKey } = Crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" })
+      const keyFile = pem("reencrypted.key")
+      for (let i = 0; i < 2000; i++) {
+        Fs.writeFileSync(keyFile, privateKey.export({ type: "pkcs8", format: "pem", cipher: "aes-128-cbc", passphrase: "right" }))
+        const exit = yield* Effect.exit(HttpsListener.secureContext({ certFile: pem("one.crt"), keyFile, password: "wrong", port: 0 }))
+        const message = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause))?.message : "no failure"
+        assert.strictEqual(message, "cannot load the TLS certificate and key: wrong password, or the key cannot be decrypted", `encryption ${i}`)
+      }
+    }), 60_000)
 
   it.scopedLive("plain HTTP to the TLS port, and a client that never finishes its handshake: one log line each, others served", () =>
     Effect.gen(function*() {
