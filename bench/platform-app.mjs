@@ -2,23 +2,15 @@
 // effect-httpd's wire (PlatformServer.layer, from dist/) or on NodeHttpServer: the same app, the
 // same middleware and tracer setting; only the server layer differs.
 // Usage: node platform-app.mjs wire|node PORT [HOST]
-import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Http from "node:http"
 import * as PlatformServer from "../dist/PlatformServer.js"
+import { app } from "./platform-router.mjs"
 
 const [which, port, host = "127.0.0.1"] = process.argv.slice(2)
-
-const app = HttpRouter.empty.pipe(
-  HttpRouter.get("/plaintext", HttpServerResponse.text("Hello, World!")),
-  HttpRouter.get("/json", Effect.flatMap(Effect.void, () => HttpServerResponse.json({ message: "Hello, World!" }))),
-  HttpRouter.get("/users/:id", Effect.flatMap(HttpRouter.params, (params) => HttpServerResponse.json({ id: params.id })))
-)
 
 const server = which === "wire"
   ? PlatformServer.layer({ port: Number(port), host })

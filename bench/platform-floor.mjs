@@ -1,0 +1,56 @@
+// The bench router app's own cost, without any socket: how much of a router request is the
+// platform's work (toHandled with its tracer span, the router, the handler) and how much is left to
+// a server. Each route is run N times in one fiber, twice: through the platform's `toHandled` on one
+// prebuilt `HttpServerRequest.fromWeb` request, and through `PlatformServer.makeHandler` on one
+// parsed request of ours (our request and response adapters included), the ways alternated over
+// five rounds. Prints one JSON line: the median CPU µs per request for each route and way.
+// Usage: node platform-floor.mjs [N]
+import * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ErrorFormatter from "../dist/ErrorFormatter.js"
+import * as FileSystem from "../dist/FileSystem.js"
+import * as Headers from "../dist/Headers.js"
+import * as PlatformServer from "../dist/PlatformServer.js"
+import * as Request from "../dist/Request.js"
+import { app } from "./platform-router.mjs"
+
+const count = Number(process.argv[2] ?? 20_000)
+const rounds = 5
+const routes = { plain: "/plaintext", json: "/json", param: "/users/42" }
+
+// CPU µs per run of `once`, after a warm-up of a fifth as many runs.
+const perRequest = (once) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < count / 5; i++) yield* once
+    const before = process.cpuUsage()
+    for (let i = 0; i < count; i++) yield* once
+    const used = process.cpuUsage(before)
+    return (used.user + used.system) / count
+  })
+
+const program = Effect.gen(function*() {
+  const handler = yield* PlatformServer.makeHandler(app)
+  const runs = {}
+  for (const [name, path] of Object.entries(routes)) {
+    const web = HttpServerRequest.fromWeb(new globalThis.Request(`http://127.0.0.1${path}`, { headers: { "user-agent": "wrk" } }))
+    const platform = Effect.exit(Effect.scoped(Effect.provideService(HttpApp.toHandled(app, () => Effect.void), HttpServerRequest.HttpServerRequest, web)))
+    const ours = Request.make({
+      path,
+      requestVersion: "HTTP/1.1",
+      headers: Headers.fromFields([["Host", "127.0.0.1"], ["User-Agent", "wrk"]])
+    })
+    const adapters = Effect.scoped(handler(ours))
+    runs[name] = { platform: [], adapters: [] }
+    for (let round = 0; round < rounds; round++) {
+      runs[name].platform.push(yield* perRequest(platform))
+      runs[name].adapters.push(yield* perRequest(adapters))
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) / 2]
+  return Object.fromEntries(Object.entries(runs).map(([name, ways]) => [name, { platform: median(ways.platform), adapters: median(ways.adapters) }]))
+})
+
+const result = await Effect.runPromise(program.pipe(Effect.provide(Layer.mergeAll(FileSystem.layer, ErrorFormatter.layer))))
+process.stdout.write(JSON.stringify(result) + "\n")
