@@ -485,18 +485,21 @@ if (tests.some((t) => t.name === "platform_files_c64")) {
 // E9: how much of a router request is the platform's own work (the app without a socket, pinned
 // like a server) and how much each server adds; and the ratio a wire as cheap as node:net's fixed
 // answer could reach against NodeHttpServer.
-const routerTests = ["router_plain_c64", "router_json_c64", "router_param_c64"].filter((name) => tests.some((t) => t.name === name))
+const [wire, nodeServer] = platformServers
+const routerTests = tests.filter((t) => t.name.startsWith("router_") && results.has(`${wire}|${t.name}`) && results.has(`${nodeServer}|${t.name}`))
 if (routerTests.length > 0) {
-  const floor = JSON.parse(execFileSync(serverPrefix[0] ?? node, [...serverPrefix.slice(1), ...(serverPrefix.length ? [node] : []), Path.join(here, "platform-floor.mjs")], { encoding: "utf8" }))
-  const [wire, nodeServer] = platformServers
+  // The routes the servers were measured on, pinned to the servers' CPU.
+  const argv = [node, Path.join(here, "platform-floor.mjs"), ...routerTests.map((t) => `${t.name}=${t.path}`)]
+  const pinned = [...serverPrefix, ...argv]
+  const floor = JSON.parse(execFileSync(pinned[0], pinned.slice(1), { encoding: "utf8" }))
   const net = med("node:net", "small_c64", "cpuUsPerReq")
   const cols = ["app alone", "via our adapters", "on our wire", "on NodeHttpServer", "our wire adds", "NodeHttpServer adds", "ceiling"]
   console.log("")
   console.log("the router app's CPU µs per request: alone (no socket, one fiber; bench/platform-floor.mjs) and served; the ceiling is")
   console.log("NodeHttpServer's / (app alone + node:net's fixed answer), the ratio a wire as cheap as node:net's could reach:")
   console.log(`${"".padEnd(8)}${cols.map((c) => c.padStart(20)).join("")}`)
-  for (const test of routerTests) {
-    const way = floor[test.split("_")[1]]
+  for (const { name: test } of routerTests) {
+    const way = floor[test]
     const ours = med(wire, test, "cpuUsPerReq")
     const theirs = med(nodeServer, test, "cpuUsPerReq")
     const cells = [way.platform, way.adapters, ours, theirs, ours - way.adapters, theirs - way.platform].map((v) => v.toFixed(1))

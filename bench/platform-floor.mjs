@@ -1,10 +1,11 @@
 // The bench router app's own cost, without any socket: how much of a router request is the
 // platform's work (toHandled with its tracer span, the router, the handler) and how much is left to
-// a server. Each route is run N times in one fiber, twice: through the platform's `toHandled` on one
-// prebuilt `HttpServerRequest.fromWeb` request, and through `PlatformServer.makeHandler` on one
-// parsed request of ours (our request and response adapters included), the ways alternated over
-// five rounds. Prints one JSON line: the median CPU µs per request for each route and way.
-// Usage: node platform-floor.mjs [N]
+// a server. Each route is run 20,000 times in one fiber, two ways: through the platform's
+// `toHandled` on one prebuilt `HttpServerRequest.fromWeb` request, and through
+// `PlatformServer.makeHandler` on one parsed request of ours (our request and response adapters
+// included), the ways alternated over five rounds. Prints one JSON line: the median CPU µs per
+// request for each route and way, under each route's name.
+// Usage: node platform-floor.mjs NAME=PATH... (bench.mjs passes the router tests it measured)
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Effect from "effect/Effect"
@@ -16,9 +17,9 @@ import * as PlatformServer from "../dist/PlatformServer.js"
 import * as Request from "../dist/Request.js"
 import { app } from "./platform-router.mjs"
 
-const count = Number(process.argv[2] ?? 20_000)
+const count = 20_000
 const rounds = 5
-const routes = { plain: "/plaintext", json: "/json", param: "/users/42" }
+const routes = process.argv.slice(2).map((arg) => [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)])
 
 // CPU µs per run of `once`, after a warm-up of a fifth as many runs.
 const perRequest = (once) =>
@@ -33,7 +34,7 @@ const perRequest = (once) =>
 const program = Effect.gen(function*() {
   const handler = yield* PlatformServer.makeHandler(app)
   const runs = {}
-  for (const [name, path] of Object.entries(routes)) {
+  for (const [name, path] of routes) {
     const web = HttpServerRequest.fromWeb(new globalThis.Request(`http://127.0.0.1${path}`, { headers: { "user-agent": "wrk" } }))
     const platform = Effect.exit(Effect.scoped(Effect.provideService(HttpApp.toHandled(app, () => Effect.void), HttpServerRequest.HttpServerRequest, web)))
     const ours = Request.make({
