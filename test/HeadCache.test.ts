@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
+import { inspect } from "node:util"
 import * as HeaderBuffer from "../src/HeaderBuffer.js"
 import * as Framing from "../src/internal/Framing.js"
 import * as HeadCache from "../src/internal/HeadCache.js"
@@ -41,5 +42,29 @@ describe("HeadCache", () => {
       assert.strictEqual(cached.again, key !== undefined && key === previous)
       previous = key
     }
+  })
+})
+
+describe("HeadCache's entries", () => {
+  const exchange = { command: "GET", requestVersion: "HTTP/1.1", protocolVersion: "HTTP/1.1", last: false }
+  const date = "Mon, 07 Dec 2026 16:00:00 GMT"
+
+  it("a copy of a response with other headers (as header layers make) gets its own head, not the original's", () => {
+    const original: Response.Response = { status: 200, headers: [["Content-Type", "text/plain"]], body: Response.bytes(Buffer.from("hi")) }
+    assert.include(HeadCache.head(original, exchange, "S", date).text, "Content-Type: text/plain\r\n")
+    const copy = { ...original, headers: [...original.headers, ["X-Extra", "1"] as const] }
+    const head = HeadCache.head(copy, exchange, "S", date)
+    assert.include(head.text, "X-Extra: 1\r\n")
+    assert.isFalse(head.again)
+    assert.notInclude(inspect(original), "HeadCache")
+  })
+
+  it("a frozen response is served its head every time (nothing can be kept on it)", () => {
+    const frozen: Response.Response = Object.freeze({ status: 404, headers: [["Content-Length", "0"] as const], body: Response.empty })
+    const first = HeadCache.head(frozen, exchange, "S", date)
+    const second = HeadCache.head(frozen, exchange, "S", date)
+    assert.strictEqual(second.text, first.text)
+    assert.match(first.text, /^HTTP\/1\.1 404 Not Found\r\nServer: S\r\nDate: .*\r\nContent-Length: 0\r\n\r\n$/)
+    assert.isFalse(second.again)
   })
 })

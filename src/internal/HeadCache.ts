@@ -6,6 +6,7 @@
 import * as HeaderBuffer from "../HeaderBuffer.js"
 import type * as Response from "../Response.js"
 import * as Framing from "./Framing.js"
+import * as KeptOn from "./KeptOn.js"
 
 /** A head ready to send, with its plan and what it says about the connection. */
 export interface Head {
@@ -31,12 +32,13 @@ interface Entry {
   latest?: { readonly date: string; readonly server: string; readonly text: string }
 }
 
-const entries = new WeakMap<Response.Response, Entry>()
+/** Where a response's entry is kept: on the response (most are made per request; see `KeptOn`). */
+const ENTRY = Symbol("effect-httpd/HeadCache/entry")
 
 /** The head of `response` for `exchange`, `server` and `date`, from the one worked out before when the exchange is alike. */
 export const head = (response: Response.Response, exchange: Framing.Exchange & { readonly last: boolean }, server: string, date: string): Head => {
   const isHead = exchange.command === "HEAD"
-  let entry = entries.get(response)
+  let entry = KeptOn.get<Entry>(response, ENTRY)
   if (
     entry === undefined || entry.head !== isHead || entry.last !== exchange.last ||
     entry.requestVersion !== exchange.requestVersion || entry.protocolVersion !== exchange.protocolVersion
@@ -51,7 +53,7 @@ export const head = (response: Response.Response, exchange: Framing.Exchange & {
       status: HeaderBuffer.statusText(exchange.protocolVersion, response),
       fields: HeaderBuffer.fieldsText(plan.headers)
     }
-    entries.set(response, entry)
+    KeptOn.set(response, ENTRY, entry)
   }
   // An HTTP/0.9 request gets no head at all, as in CPython.
   if (exchange.requestVersion === "HTTP/0.9") return { plan: entry.plan, text: "", closeConnection: entry.fields.closeConnection, again: false }

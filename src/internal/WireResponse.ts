@@ -11,6 +11,7 @@ import * as Stream from "effect/Stream"
 import type * as ErrorFormatter from "../ErrorFormatter.js"
 import type * as FileSystem from "../FileSystem.js"
 import * as Response from "../Response.js"
+import * as KeptOn from "./KeptOn.js"
 import { FileSource } from "./WirePlatform.js"
 
 /** A field name is a token (RFC 9110 §5.1, §5.6.2). */
@@ -82,16 +83,16 @@ export const toResponse = (
   // A body in memory converts the same way for every request, and platform responses are
   // immutable: the conversion is kept on the response, so a response the app keeps as a constant
   // (`HttpRouter.get("/", HttpServerResponse.text("hi"))`) is converted once and the connection
-  // reuses the head it worked out for it. (A property, not a WeakMap entry: most responses are
-  // made per request, and weak entries cost the collector.)
-  const kept = (response as { [converted]?: Response.Response })[converted]
+  // reuses the head it worked out for it.
+  const kept = KeptOn.get<Response.Response>(response, CONVERTED)
   if (kept !== undefined) return Effect.succeed(kept)
   const ours = inMemory(response, env)
-  ;(response as { [converted]?: Response.Response })[converted] = ours
+  KeptOn.set(response, CONVERTED, ours)
   return Effect.succeed(ours)
 }
 
-const converted = Symbol.for("effect-httpd/WireResponse/converted")
+/** Where a platform response's conversion is kept (on the response: see `KeptOn`). */
+const CONVERTED = Symbol("effect-httpd/WireResponse/converted")
 
 const make = (response: ServerResponse.HttpServerResponse, headers: ReadonlyArray<Response.Header>, body: Response.Body): Response.Response => ({
   status: response.status,
