@@ -7,6 +7,11 @@
 // not: add --trace-gc-nvp and sum the scavenges' allocated= over the requests.
 // env: HOT_TESTS (keepalive,close,notfound_close), HOT_REQUESTS (200000), HOT_CONNS (64), HOT_ROUNDS (5),
 // HOT_ARGS (extra CLI arguments, e.g. "--compress").
+// HOT_APP=router serves the bench's HttpRouter app (platform-router.mjs) on the platform server
+// (PlatformServer.layerServer) instead, keep-alive; its tests are the routes plaintext, json and
+// param. Each round also runs the app alone on one request without any server (as
+// platform-floor.mjs does) and prints the difference: what the wire adds to a platform request.
+import * as PlatformHttpServer from "@effect/platform/HttpServer"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Fs from "node:fs"
@@ -17,19 +22,27 @@ import * as OptionTable from "../dist/internal/OptionTable.js"
 import * as ServeStack from "../dist/internal/ServeStack.js"
 import * as HttpServer from "../dist/HttpServer.js"
 import * as Listener from "../dist/Listener.js"
+import * as AccessLog from "../dist/AccessLog.js"
+import * as ErrorFormatter from "../dist/ErrorFormatter.js"
+import * as FileSystem from "../dist/FileSystem.js"
+import * as PlatformServer from "../dist/PlatformServer.js"
+import * as ServerConfig from "../dist/ServerConfig.js"
+import { aloneOnce, app } from "./platform-router.mjs"
 
+const router = process.env.HOT_APP === "router"
 const root = process.argv[2] ?? Fs.mkdtempSync(Path.join(Os.tmpdir(), "hotpath-"))
 const file = Path.join(root, "1k.txt")
 if (!Fs.existsSync(file)) Fs.writeFileSync(file, "x".repeat(1023) + "\n")
 // Only a settled file (changed more than the cache's settling time ago) is kept in memory, as the
 // TCP bench's is after its warm-up.
 const settled = Fs.statSync(file).ctimeMs + 3000 - Date.now()
-if (settled > 0) await new Promise((resolve) => setTimeout(resolve, settled))
+if (!router && settled > 0) await new Promise((resolve) => setTimeout(resolve, settled))
 
 const requests = Number(process.env.HOT_REQUESTS ?? 200_000)
 const conns = Number(process.env.HOT_CONNS ?? 64)
 const rounds = Number(process.env.HOT_ROUNDS ?? 5)
-const tests = (process.env.HOT_TESTS ?? "keepalive,close,notfound_close").split(",")
+const routes = { plaintext: "/plaintext", json: "/json", param: "/users/42" }
+const tests = (process.env.HOT_TESTS ?? (router ? "plaintext,json,param" : "keepalive,close,notfound_close")).split(",")
 const extra = (process.env.HOT_ARGS ?? "").split(/\s+/).filter((word) => word !== "")
 
 /** A connected socket as the server sees it; the client side counts whole responses. */
@@ -84,8 +97,8 @@ const responseLength = (bytes) => {
 
 const run = (test, accept) =>
   new Promise((done) => {
-    const close = test !== "keepalive"
-    const path = test === "notfound_close" ? "/missing.txt" : "/1k.txt"
+    const close = !router && test !== "keepalive"
+    const path = router ? routes[test] : test === "notfound_close" ? "/missing.txt" : "/1k.txt"
     const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: hotpath\r\n${close ? "Connection: close\r\n" : ""}\r\n`, "latin1")
     let started = 0
     let finished = 0
@@ -115,16 +128,40 @@ const run = (test, accept) =>
     for (let i = 0; i < conns; i++) open()
   })
 
-const main = Effect.gen(function*() {
+/** The bench's router app alone on one request for `path`, no server: CPU µs per request. */
+const alone = (path) =>
+  Effect.gen(function*() {
+    const once = aloneOnce(path)
+    const cpu = process.cpuUsage()
+    for (let i = 0; i < requests; i++) yield* once
+    const used = process.cpuUsage(cpu)
+    return (used.user + used.system) / requests
+  })
+
+/** The server under test on `listener`: the CLI's stack, or the router app on the platform server. */
+const serve = (listener) => {
+  if (router) {
+    const server = PlatformServer.layerServer().pipe(
+      Layer.provide(listener),
+      Layer.provide(Layer.mergeAll(ServerConfig.layer({ protocolVersion: "HTTP/1.1" }), AccessLog.layerSilent, ErrorFormatter.layer, FileSystem.layer))
+    )
+    return Effect.succeed(Layer.launch(PlatformHttpServer.serve(app).pipe(Layer.provide(server))))
+  }
   const argv = ["--directory", root, "--protocol", "HTTP/1.1", ...extra]
-  const invocation = yield* OptionTable.parse(CliOptions.table, "effect-httpd", argv, {}, CliOptions.check)
+  return Effect.map(
+    OptionTable.parse(CliOptions.table, "effect-httpd", argv, {}, CliOptions.check),
+    (invocation) => HttpServer.serve().pipe(Effect.provide(ServeStack.layers(invocation.values, { listener })))
+  )
+}
+
+const main = Effect.gen(function*() {
   let accept
   const listener = Layer.succeed(Listener.Listener, {
     address: { host: "127.0.0.1", port: 8000, family: "IPv4" },
     accept: (onSocket) => Effect.zipRight(Effect.sync(() => (accept = onSocket)), Effect.never),
     stop: Effect.void
   })
-  yield* Effect.forkScoped(HttpServer.serve().pipe(Effect.provide(ServeStack.layers(invocation.values, { listener }))))
+  yield* Effect.forkScoped(yield* serve(listener))
   while (accept === undefined) yield* Effect.sleep(10)
   const results = {}
   for (let round = 0; round < rounds; round++) {
@@ -134,11 +171,18 @@ const main = Effect.gen(function*() {
       const used = process.cpuUsage(cpu)
       const perRequest = (used.user + used.system) / requests
       ;(results[test] ??= []).push(perRequest)
-      process.stdout.write(`round ${round + 1} ${test.padEnd(15)} ${status} ${perRequest.toFixed(2)} µs/request\n`)
+      process.stdout.write(`round ${round + 1} ${test.padEnd(15)} ${status} ${perRequest.toFixed(2)} µs/request`)
+      if (router) {
+        const appAlone = yield* alone(routes[test])
+        ;(results[`${test} app alone`] ??= []).push(appAlone)
+        ;(results[`${test} wire adds`] ??= []).push(perRequest - appAlone)
+        process.stdout.write(`, the app alone ${appAlone.toFixed(2)}, the wire adds ${(perRequest - appAlone).toFixed(2)}`)
+      }
+      process.stdout.write("\n")
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-  for (const test of tests) process.stdout.write(`median ${test.padEnd(15)} ${median(results[test]).toFixed(2)} µs/request (CPU of this process, no kernel networking)\n`)
+  for (const test of Object.keys(results)) process.stdout.write(`median ${test.padEnd(15)} ${median(results[test]).toFixed(2)} µs/request (CPU of this process, no kernel networking)\n`)
   if (globalThis.gc) {
     globalThis.gc()
     process.stdout.write(`heap used after a full GC ${(process.memoryUsage().heapUsed / 1048576).toFixed(1)} MB\n`)

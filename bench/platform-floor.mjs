@@ -6,8 +6,6 @@
 // included), the ways alternated over five rounds. Prints one JSON line: the median CPU µs per
 // request for each route and way, under each route's name.
 // Usage: node platform-floor.mjs NAME=PATH... (bench.mjs passes the router tests it measured)
-import * as HttpApp from "@effect/platform/HttpApp"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ErrorFormatter from "../dist/ErrorFormatter.js"
@@ -15,7 +13,7 @@ import * as FileSystem from "../dist/FileSystem.js"
 import * as Headers from "../dist/Headers.js"
 import * as PlatformServer from "../dist/PlatformServer.js"
 import * as Request from "../dist/Request.js"
-import { app } from "./platform-router.mjs"
+import { aloneOnce, app } from "./platform-router.mjs"
 
 const count = 20_000
 const rounds = 5
@@ -35,8 +33,7 @@ const program = Effect.gen(function*() {
   const handler = yield* PlatformServer.makeHandler(app)
   const runs = {}
   for (const [name, path] of routes) {
-    const web = HttpServerRequest.fromWeb(new globalThis.Request(`http://127.0.0.1${path}`, { headers: { "user-agent": "wrk" } }))
-    const platform = Effect.exit(Effect.scoped(Effect.provideService(HttpApp.toHandled(app, () => Effect.void), HttpServerRequest.HttpServerRequest, web)))
+    const platform = aloneOnce(path)
     const ours = Request.make({
       path,
       requestVersion: "HTTP/1.1",

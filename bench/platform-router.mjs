@@ -1,6 +1,8 @@
 // The bench's HttpRouter app: a plaintext, a JSON and a `:param` route. One definition for the
-// servers of platform-app.mjs and the socket-less measure of platform-floor.mjs.
+// servers of platform-app.mjs, the socket-less measure of platform-floor.mjs and the in-memory one of hotpath.mjs.
+import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 
@@ -9,3 +11,9 @@ export const app = HttpRouter.empty.pipe(
   HttpRouter.get("/json", Effect.flatMap(Effect.void, () => HttpServerResponse.json({ message: "Hello, World!" }))),
   HttpRouter.get("/users/:id", Effect.flatMap(HttpRouter.params, (params) => HttpServerResponse.json({ id: params.id })))
 )
+
+/** One request for `path` to the app alone, without any server: the platform's `toHandled` on one prebuilt request. */
+export const aloneOnce = (path) => {
+  const request = HttpServerRequest.fromWeb(new globalThis.Request(`http://127.0.0.1${path}`, { headers: { "user-agent": "wrk" } }))
+  return Effect.exit(Effect.scoped(Effect.provideService(HttpApp.toHandled(app, () => Effect.void), HttpServerRequest.HttpServerRequest, request)))
+}
