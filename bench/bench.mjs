@@ -8,6 +8,9 @@
 // BENCH_SERVERS (comma list of server names, default all), BENCH_NODE_FLAGS (effect-httpd's Node flags
 // instead of its shebang's, to compare V8 settings over the same list: "" for none), BENCH_NODE_ENV
 // (its environment assignments instead of the shebang's, e.g. "MALLOC_ARENA_MAX=8": "" for none).
+// BENCH_PLATFORM_FLAGS: Node flags for both router servers (the same for both; none by default), e.g.
+// "--no-allocation-site-pretenuring" (see README: a pretenuring decision V8 takes in some runs and not
+// others adds scavenging to every router request on both servers).
 // BENCH_TESTS=platform_files_c64 runs the file handler on the platform alone (its table is printed
 // after the main one).
 import { execFileSync, spawn } from "node:child_process"
@@ -132,7 +135,7 @@ const servers = [
   }
 ]
 for (const [name, which] of [["router on effect-httpd", "wire"], ["router on NodeHttpServer", "node"]]) {
-  servers.push({ name, argv: [node, Path.join(here, "platform-app.mjs"), which, String(port), host], only: true, probe: "/plaintext" })
+  servers.push({ name, argv: [node, ...words(process.env.BENCH_PLATFORM_FLAGS ?? ""), Path.join(here, "platform-app.mjs"), which, String(port), host], only: true, probe: "/plaintext" })
 }
 // `unpinned`: free to use every core (a pinned --workers 2 would share one).
 for (const n of [1, 2]) {
