@@ -8,7 +8,7 @@
 // BENCH_SERVERS (comma list of server names, default all), BENCH_NODE_FLAGS (effect-httpd's Node flags
 // instead of its shebang's, to compare V8 settings over the same list: "" for none), BENCH_NODE_ENV
 // (its environment assignments instead of the shebang's, e.g. "MALLOC_ARENA_MAX=8": "" for none).
-// BENCH_PLATFORM_FLAGS: Node flags for both router servers (the same for both; none by default), e.g.
+// BENCH_PLATFORM_FLAGS: Node flags for both router servers and the app-alone measure (none by default), e.g.
 // "--no-allocation-site-pretenuring" (see README: a pretenuring decision V8 takes in some runs and not
 // others adds scavenging to every router request on both servers).
 // BENCH_TESTS=platform_files_c64 runs the file handler on the platform alone (its table is printed
@@ -492,7 +492,7 @@ const [wire, nodeServer] = platformServers
 const routerTests = tests.filter((t) => t.name.startsWith("router_") && results.has(`${wire}|${t.name}`) && results.has(`${nodeServer}|${t.name}`))
 if (routerTests.length > 0) {
   // The routes the servers were measured on, pinned to the servers' CPU.
-  const argv = [node, Path.join(here, "platform-floor.mjs"), ...routerTests.map((t) => `${t.name}=${t.path}`)]
+  const argv = [node, ...words(process.env.BENCH_PLATFORM_FLAGS ?? ""), Path.join(here, "platform-floor.mjs"), ...routerTests.map((t) => `${t.name}=${t.path}`)]
   const pinned = [...serverPrefix, ...argv]
   const floor = JSON.parse(execFileSync(pinned[0], pinned.slice(1), { encoding: "utf8" }))
   const net = med("node:net", "small_c64", "cpuUsPerReq")
