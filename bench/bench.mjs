@@ -115,6 +115,8 @@ const node = process.execPath
 const cliPath = Path.join(repo, "dist", "cli.js")
 const shebang = Fs.readFileSync(cliPath, "utf8").split("\n", 1)[0].replace(/^#!\s*/, "").split(/\s+/)
 const words = (text) => text.split(/\s+/).filter((word) => word !== "")
+/** Node flags of both router servers and of the app-alone measure. */
+const platformFlags = words(process.env.BENCH_PLATFORM_FLAGS ?? "")
 const bin = [node, ...(process.env.BENCH_NODE_FLAGS !== undefined ? words(process.env.BENCH_NODE_FLAGS) : shebang.slice(shebang.indexOf("node") + 1)), cliPath]
 const binEnv = Object.fromEntries(
   (process.env.BENCH_NODE_ENV !== undefined ? words(process.env.BENCH_NODE_ENV) : shebang.slice(0, shebang.indexOf("node")))
@@ -135,7 +137,7 @@ const servers = [
   }
 ]
 for (const [name, which] of [["router on effect-httpd", "wire"], ["router on NodeHttpServer", "node"]]) {
-  servers.push({ name, argv: [node, ...words(process.env.BENCH_PLATFORM_FLAGS ?? ""), Path.join(here, "platform-app.mjs"), which, String(port), host], only: true, probe: "/plaintext" })
+  servers.push({ name, argv: [node, ...platformFlags, Path.join(here, "platform-app.mjs"), which, String(port), host], only: true, probe: "/plaintext" })
 }
 // `unpinned`: free to use every core (a pinned --workers 2 would share one).
 for (const n of [1, 2]) {
@@ -492,7 +494,7 @@ const [wire, nodeServer] = platformServers
 const routerTests = tests.filter((t) => t.name.startsWith("router_") && results.has(`${wire}|${t.name}`) && results.has(`${nodeServer}|${t.name}`))
 if (routerTests.length > 0) {
   // The routes the servers were measured on, pinned to the servers' CPU.
-  const argv = [node, ...words(process.env.BENCH_PLATFORM_FLAGS ?? ""), Path.join(here, "platform-floor.mjs"), ...routerTests.map((t) => `${t.name}=${t.path}`)]
+  const argv = [node, ...platformFlags, Path.join(here, "platform-floor.mjs"), ...routerTests.map((t) => `${t.name}=${t.path}`)]
   const pinned = [...serverPrefix, ...argv]
   const floor = JSON.parse(execFileSync(pinned[0], pinned.slice(1), { encoding: "utf8" }))
   const net = med("node:net", "small_c64", "cpuUsPerReq")

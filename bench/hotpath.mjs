@@ -27,16 +27,19 @@ import * as ErrorFormatter from "../dist/ErrorFormatter.js"
 import * as FileSystem from "../dist/FileSystem.js"
 import * as PlatformServer from "../dist/PlatformServer.js"
 import * as ServerConfig from "../dist/ServerConfig.js"
-import { aloneOnce, app } from "./platform-router.mjs"
+import { aloneOnce, app, cpuPerRun } from "./platform-router.mjs"
 
 const router = process.env.HOT_APP === "router"
-const root = process.argv[2] ?? Fs.mkdtempSync(Path.join(Os.tmpdir(), "hotpath-"))
-const file = Path.join(root, "1k.txt")
-if (!Fs.existsSync(file)) Fs.writeFileSync(file, "x".repeat(1023) + "\n")
-// Only a settled file (changed more than the cache's settling time ago) is kept in memory, as the
-// TCP bench's is after its warm-up.
-const settled = Fs.statSync(file).ctimeMs + 3000 - Date.now()
-if (!router && settled > 0) await new Promise((resolve) => setTimeout(resolve, settled))
+// The CLI's root (the router app serves no files).
+const root = router ? undefined : process.argv[2] ?? Fs.mkdtempSync(Path.join(Os.tmpdir(), "hotpath-"))
+if (root !== undefined) {
+  const file = Path.join(root, "1k.txt")
+  if (!Fs.existsSync(file)) Fs.writeFileSync(file, "x".repeat(1023) + "\n")
+  // Only a settled file (changed more than the cache's settling time ago) is kept in memory, as the
+  // TCP bench's is after its warm-up.
+  const settled = Fs.statSync(file).ctimeMs + 3000 - Date.now()
+  if (settled > 0) await new Promise((resolve) => setTimeout(resolve, settled))
+}
 
 const requests = Number(process.env.HOT_REQUESTS ?? 200_000)
 const conns = Number(process.env.HOT_CONNS ?? 64)
@@ -129,14 +132,7 @@ const run = (test, accept) =>
   })
 
 /** The bench's router app alone on one request for `path`, no server: CPU µs per request. */
-const alone = (path) =>
-  Effect.gen(function*() {
-    const once = aloneOnce(path)
-    const cpu = process.cpuUsage()
-    for (let i = 0; i < requests; i++) yield* once
-    const used = process.cpuUsage(cpu)
-    return (used.user + used.system) / requests
-  })
+const alone = (path) => cpuPerRun(aloneOnce(path), requests)
 
 /** The server under test on `listener`: the CLI's stack, or the router app on the platform server. */
 const serve = (listener) => {

@@ -13,21 +13,14 @@ import * as FileSystem from "../dist/FileSystem.js"
 import * as Headers from "../dist/Headers.js"
 import * as PlatformServer from "../dist/PlatformServer.js"
 import * as Request from "../dist/Request.js"
-import { aloneOnce, app } from "./platform-router.mjs"
+import { aloneOnce, app, cpuPerRun } from "./platform-router.mjs"
 
 const count = 20_000
 const rounds = 5
 const routes = process.argv.slice(2).map((arg) => [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)])
 
 // CPU µs per run of `once`, after a warm-up of a fifth as many runs.
-const perRequest = (once) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < count / 5; i++) yield* once
-    const before = process.cpuUsage()
-    for (let i = 0; i < count; i++) yield* once
-    const used = process.cpuUsage(before)
-    return (used.user + used.system) / count
-  })
+const perRequest = (once) => cpuPerRun(once, count, count / 5)
 
 const program = Effect.gen(function*() {
   const handler = yield* PlatformServer.makeHandler(app)

@@ -12,6 +12,16 @@ export const app = HttpRouter.empty.pipe(
   HttpRouter.get("/users/:id", Effect.flatMap(HttpRouter.params, (params) => HttpServerResponse.json({ id: params.id })))
 )
 
+/** CPU µs per run of `once`, timed over `count` runs after `warmup` untimed ones. */
+export const cpuPerRun = (once, count, warmup = 0) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < warmup; i++) yield* once
+    const before = process.cpuUsage()
+    for (let i = 0; i < count; i++) yield* once
+    const used = process.cpuUsage(before)
+    return (used.user + used.system) / count
+  })
+
 /** One request for `path` to the app alone, without any server: the platform's `toHandled` on one prebuilt request. */
 export const aloneOnce = (path) => {
   const request = HttpServerRequest.fromWeb(new globalThis.Request(`http://127.0.0.1${path}`, { headers: { "user-agent": "wrk" } }))

@@ -53,4 +53,17 @@ describe("WireResponse", () => {
       const impossible = yield* WireResponse.toResponse(HttpServerResponse.empty({ status: 42 }), "GET", env)
       assert.strictEqual(impossible.status, 500)
     }))
+
+  it.scoped("a response kept as a constant converts once; a response made from it converts afresh, with its own fields", () =>
+    Effect.gen(function*() {
+      const env = { files: FileSystem.makeTest({}), errors: ErrorFormatter.make() }
+      const constant = HttpServerResponse.text("hi")
+      const first = yield* WireResponse.toResponse(constant, "GET", env)
+      assert.strictEqual(yield* WireResponse.toResponse(constant, "GET", env), first)
+      const derived = HttpServerResponse.setHeader(constant, "x-extra", "1")
+      const second = yield* WireResponse.toResponse(derived, "GET", env)
+      assert.notStrictEqual(second, first)
+      assert.deepStrictEqual(second.headers.map(([name]) => name), [...first.headers.map(([name]) => name), "x-extra"])
+      assert.isFalse(first.headers.some(([name]) => name === "x-extra"))
+    }))
 })

@@ -5,7 +5,7 @@
  * per request, more than working the head out again.
  *
  * Only the object it was kept on sees it: a copy (`{ ...response, headers }`) or an object inheriting
- * from it gets nothing, and the property is not enumerable (never in `JSON.stringify` or a spread).
+ * from it gets nothing, and the property is not enumerable (not copied by a spread, not shown by `inspect`).
  * An object that takes no new property (frozen, sealed) keeps nothing.
  */
 
