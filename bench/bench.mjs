@@ -424,11 +424,13 @@ const uploadBench = async () => {
 }
 const upload = process.env.BENCH_TESTS === undefined || wanted.includes("upload_100m") ? await uploadBench() : undefined
 
-// Start-up: launch to first 200, median of 10.
+// Start-up of the CLI: launch to first 200, median of 10. Only when the CLI is in the run: its
+// target is the CLI's, and another server's start-up (a router app's) is not what it judges.
+const cli = servers.find((s) => s.name === "effect-httpd")
 const startups = []
-for (let i = 0; i < 10; i++) {
+for (let i = 0; cli !== undefined && i < 10; i++) {
   const t0 = process.hrtime.bigint()
-  const child = await start(servers.find((s) => s.name === "effect-httpd") ?? servers[0])
+  const child = await start(cli)
   startups.push(Number(process.hrtime.bigint() - t0) / 1e6)
   await stop(child)
 }
@@ -461,8 +463,8 @@ if (tests.some((t) => t.name === "close_c64")) {
 }
 console.log("")
 console.log("peak RSS over the run (MB): " + servers.filter((s) => peaks.has(s.name)).map((s) => `${s.name} ${(peaks.get(s.name) / 1024).toFixed(1)}`).join(", "))
-const startup = median(startups)
-console.log(`start-up to first 200, median of 10: ${startup.toFixed(0)} ms`)
+const startup = cli === undefined ? undefined : median(startups)
+if (startup !== undefined) console.log(`start-up to first 200, median of 10: ${startup.toFixed(0)} ms`)
 
 // E9: the file handler four ways on the 1 KiB file, side by side. The column for our handler
 // mounted in an HttpRouter on our own wire (the platform's HttpServer backed by our Listener and
@@ -553,5 +555,7 @@ if (upload !== undefined) {
 }
 const rss = peaks.get("effect-httpd") / 1024
 if (Number.isFinite(rss)) console.log(`  ${"peak RSS".padEnd(36)} ${rss.toFixed(1).padStart(6)} MB (target <= 80 MB)  ${rss <= 80 ? "met" : "NOT met"}`)
-console.log(`  ${"start-up to first response".padEnd(36)} ${startup.toFixed(0).padStart(6)} ms (target <= 250 ms) ${startup <= 250 ? "met" : "NOT met"}`)
+if (startup !== undefined) {
+  console.log(`  ${"start-up to first response".padEnd(36)} ${startup.toFixed(0).padStart(6)} ms (target <= 250 ms) ${startup <= 250 ? "met" : "NOT met"}`)
+}
 Fs.rmSync(root, { recursive: true, force: true })
