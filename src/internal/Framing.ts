@@ -57,11 +57,11 @@ export const withContentLength = (
   for (const header of headers) {
     out.push(header)
     if (!placed && header[0].length === 12 && header[0].toLowerCase() === "content-type") {
-      out.push(["Content-Length", String(length)])
+      out.push(Response.header("Content-Length", String(length)))
       placed = true
     }
   }
-  if (!placed) out.push(["Content-Length", String(length)])
+  if (!placed) out.push(Response.header("Content-Length", String(length)))
   return out
 }
 

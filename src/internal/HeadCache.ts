@@ -20,16 +20,24 @@ export interface Head {
   readonly again: boolean
 }
 
-interface Entry {
-  readonly head: boolean
-  readonly requestVersion: string
-  readonly protocolVersion: string
-  readonly last: boolean
-  readonly plan: Framing.Plan
-  readonly status: string
-  readonly fields: { readonly text: string; readonly closeConnection: boolean | undefined }
+/**
+ * What is worked out once per response and kind of exchange. A class, not an object literal: V8
+ * pretenures a literal's allocation site when its objects once survived young collections (as a
+ * constant response's entry does), and every entry of a response made per request would then be
+ * born in the old generation and hold its young plan and strings alive until a full collection.
+ */
+class Entry {
   /** The last whole head, for the `Date` and `Server` it was made with. */
-  latest?: { readonly date: string; readonly server: string; readonly text: string }
+  latest: { readonly date: string; readonly server: string; readonly text: string } | undefined = undefined
+  constructor(
+    readonly head: boolean,
+    readonly requestVersion: string,
+    readonly protocolVersion: string,
+    readonly last: boolean,
+    readonly plan: Framing.Plan,
+    readonly status: string,
+    readonly fields: { readonly text: string; readonly closeConnection: boolean | undefined }
+  ) {}
 }
 
 /** Where a response's entry is kept: on the response (most are made per request; see `KeptOn`). */
@@ -44,15 +52,15 @@ export const head = (response: Response.Response, exchange: Framing.Exchange & {
     entry.requestVersion !== exchange.requestVersion || entry.protocolVersion !== exchange.protocolVersion
   ) {
     const plan = Framing.plan(response, exchange)
-    entry = {
-      head: isHead,
-      requestVersion: exchange.requestVersion,
-      protocolVersion: exchange.protocolVersion,
-      last: exchange.last,
+    entry = new Entry(
+      isHead,
+      exchange.requestVersion,
+      exchange.protocolVersion,
+      exchange.last,
       plan,
-      status: HeaderBuffer.statusText(exchange.protocolVersion, response),
-      fields: HeaderBuffer.fieldsText(plan.headers)
-    }
+      HeaderBuffer.statusText(exchange.protocolVersion, response),
+      HeaderBuffer.fieldsText(plan.headers)
+    )
     KeptOn.set(response, ENTRY, entry)
   }
   // An HTTP/0.9 request gets no head at all, as in CPython.

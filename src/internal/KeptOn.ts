@@ -9,9 +9,13 @@
  * An object that takes no new property (frozen, sealed) keeps nothing.
  */
 
-interface Kept<A> {
-  readonly owner: object
-  readonly value: A
+/**
+ * A class, not an object literal: V8 pretenures a literal's allocation site once its objects survive
+ * young collections (the wrappers of constant responses do), and the wrapper of every response made
+ * per request would then be born old and keep what it holds alive until a full collection.
+ */
+class Kept<A> {
+  constructor(readonly owner: object, readonly value: A) {}
 }
 
 /** The value kept on `object` under `key`, if it was kept on this very object. */
@@ -22,7 +26,7 @@ export const get = <A>(object: object, key: symbol): A | undefined => {
 
 /** Keeps `value` on `object` under `key`, replacing what was kept there; nothing when the object takes no property. */
 export const set = <A>(object: object, key: symbol, value: A): void => {
-  const kept: Kept<A> = { owner: object, value }
+  const kept = new Kept(object, value)
   if (Object.prototype.hasOwnProperty.call(object, key)) Reflect.set(object, key, kept)
   else Reflect.defineProperty(object, key, { value: kept, writable: true, configurable: true, enumerable: false })
 }

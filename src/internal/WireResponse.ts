@@ -39,13 +39,13 @@ export const fields = (response: ServerResponse.HttpServerResponse): ReadonlyArr
     const value = headers[name]
     const invalid = invalidField(name, value)
     if (invalid !== undefined) return invalid
-    out.push([name, value])
+    out.push(Response.header(name, value))
   }
   if (!Cookies.isEmpty(response.cookies)) {
     for (const cookie of Cookies.toSetCookieHeaders(response.cookies)) {
       const invalid = invalidField("set-cookie", cookie)
       if (invalid !== undefined) return invalid
-      out.push(["set-cookie", cookie])
+      out.push(Response.header("set-cookie", cookie))
     }
   }
   return out
@@ -94,12 +94,21 @@ export const toResponse = (
 /** Where a platform response's conversion is kept (on the response: see `KeptOn`). */
 const CONVERTED = Symbol("effect-httpd/WireResponse/converted")
 
-const make = (response: ServerResponse.HttpServerResponse, headers: ReadonlyArray<Response.Header>, body: Response.Body): Response.Response => ({
-  status: response.status,
-  message: response.statusText,
-  headers,
-  body
-})
+/**
+ * A converted response. A class, not an object literal, for the reason `KeptOn` gives: a literal's
+ * site that V8 pretenures would make every per-request conversion old and its fields promoted.
+ */
+class Converted implements Response.Response {
+  constructor(
+    readonly status: number,
+    readonly message: string | undefined,
+    readonly headers: ReadonlyArray<Response.Header>,
+    readonly body: Response.Body
+  ) {}
+}
+
+const make = (response: ServerResponse.HttpServerResponse, headers: ReadonlyArray<Response.Header>, body: Response.Body): Response.Response =>
+  new Converted(response.status, response.statusText, headers, body)
 
 /** A response whose body is in memory (or empty). */
 const inMemory = (response: ServerResponse.HttpServerResponse, env: Env): Response.Response => {
