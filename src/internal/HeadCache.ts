@@ -21,10 +21,8 @@ export interface Head {
 }
 
 /**
- * What is worked out once per response and kind of exchange. A class, not an object literal: V8
- * pretenures a literal's allocation site when its objects once survived young collections (as a
- * constant response's entry does), and every entry of a response made per request would then be
- * born in the old generation and hold its young plan and strings alive until a full collection.
+ * What is worked out once per response and kind of exchange. A class, not an object literal, so
+ * that V8 never pretenures it (see `Response.header`).
  */
 class Entry {
   /** The last whole head, for the `Date` and `Server` it was made with. */

@@ -9,11 +9,7 @@
  * An object that takes no new property (frozen, sealed) keeps nothing.
  */
 
-/**
- * A class, not an object literal: V8 pretenures a literal's allocation site once its objects survive
- * young collections (the wrappers of constant responses do), and the wrapper of every response made
- * per request would then be born old and keep what it holds alive until a full collection.
- */
+/** A class, not an object literal, so that V8 never pretenures it (see `Response.header`). */
 class Kept<A> {
   constructor(readonly owner: object, readonly value: A) {}
 }

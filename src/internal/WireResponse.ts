@@ -94,10 +94,7 @@ export const toResponse = (
 /** Where a platform response's conversion is kept (on the response: see `KeptOn`). */
 const CONVERTED = Symbol("effect-httpd/WireResponse/converted")
 
-/**
- * A converted response. A class, not an object literal, for the reason `KeptOn` gives: a literal's
- * site that V8 pretenures would make every per-request conversion old and its fields promoted.
- */
+/** A converted response. A class, not an object literal, so that V8 never pretenures it (see `Response.header`). */
 class Converted implements Response.Response {
   constructor(
     readonly status: number,
