@@ -81,6 +81,34 @@ const exchange = (
   return Effect.flatMap(answered, () => WireResponse.toResponse(wire.answer?.response ?? internalError, request.command, env))
 }
 
+/** What {@link makeHandler} takes besides the app. */
+export interface HandlerOptions {
+  readonly middleware?: HttpMiddleware.HttpMiddleware | undefined
+  readonly maxBodySize?: number | undefined
+  /** Switches the platform's `HttpMiddleware.logger` off, for when the wire's own access log is on. */
+  readonly loggerDisabled?: boolean | undefined
+}
+
+/**
+ * The handler of `app` run in `context` (every request's context is a copy of it, with the request
+ * added: the fewer services it holds, the less each copy costs).
+ */
+const handlerIn = (
+  app: HttpApp.Default<unknown, unknown>,
+  options: HandlerOptions,
+  env: WireResponse.Env,
+  appContext: Context.Context<never>
+): RequestHandler.Handler => {
+  let context = appContext
+  if (!context.unsafeMap.has(IncomingMessage.MaxBodySize.key)) {
+    const size = PlatformFileSystem.Size(options.maxBodySize ?? defaultMaxBodySize)
+    context = Context.add(context, IncomingMessage.MaxBodySize, Option.some(size))
+  }
+  const handled = HttpApp.toHandled(app, respond, options.middleware) as Effect.Effect<void, unknown, ServerRequest.HttpServerRequest>
+  const run = options.loggerDisabled ? HttpMiddleware.withLoggerDisabled(handled) : handled
+  return (request) => exchange(run, context, request, env)
+}
+
 /**
  * A handler for every request (use it as the fallback, so every method reaches the app): the app
  * runs in the context this is run in, with the request as `HttpServerRequest`. Errors become
@@ -89,12 +117,7 @@ const exchange = (
  */
 export const makeHandler = <E, R>(
   app: HttpApp.Default<E, R>,
-  options: {
-    readonly middleware?: HttpMiddleware.HttpMiddleware | undefined
-    readonly maxBodySize?: number | undefined
-    /** Switches the platform's `HttpMiddleware.logger` off, for when the wire's own access log is on. */
-    readonly loggerDisabled?: boolean | undefined
-  } = {}
+  options: HandlerOptions = {}
 ): Effect.Effect<
   RequestHandler.Handler,
   never,
@@ -102,20 +125,14 @@ export const makeHandler = <E, R>(
 > =>
   Effect.gen(function*() {
     const env: WireResponse.Env = { files: yield* FileSystem.FileSystem, errors: yield* ErrorFormatter.ErrorFormatter }
-    let context = (yield* Effect.context<Exclude<R, ServerRequest.HttpServerRequest | Scope.Scope>>()) as Context.Context<never>
-    if (!context.unsafeMap.has(IncomingMessage.MaxBodySize.key)) {
-      const size = PlatformFileSystem.Size(options.maxBodySize ?? defaultMaxBodySize)
-      context = Context.add(context, IncomingMessage.MaxBodySize, Option.some(size))
-    }
-    const handled = HttpApp.toHandled(app, respond, options.middleware) as Effect.Effect<void, unknown, ServerRequest.HttpServerRequest>
-    const run = options.loggerDisabled ? HttpMiddleware.withLoggerDisabled(handled) : handled
-    return (request) => exchange(run, context, request, env)
+    const context = yield* Effect.context<Exclude<R, ServerRequest.HttpServerRequest | Scope.Scope>>()
+    return handlerIn(app as HttpApp.Default<unknown, unknown>, options, env, context as Context.Context<never>)
   })
 
 /** A `RequestHandler` that sends every method to the app: to compose with this package's handler layers. */
 export const layerHandler = <E, R>(
   app: HttpApp.Default<E, R>,
-  options: Parameters<typeof makeHandler>[1] = {}
+  options: HandlerOptions = {}
 ): Layer.Layer<
   RequestHandler.RequestHandler,
   never,
@@ -150,11 +167,17 @@ export const make = (options: Options = {}): Effect.Effect<PlatformHttpServer.Ht
       address: { _tag: "TcpAddress", hostname: address.host === "::" ? "0.0.0.0" : address.host, port: address.port },
       serve: (app, middleware) =>
         Effect.gen(function*() {
-          // The app's context is the one `serve` is called in, plus only what the handler needs
-          // (every request's context is a copy of it).
-          const handler = yield* Effect.provide(
-            makeHandler(app, { middleware, maxBodySize: options.maxBodySize, loggerDisabled: options.accessLog }),
-            Context.pick(FileSystem.FileSystem, ErrorFormatter.ErrorFormatter)(services)
+          // The app's context is the one `serve` is called in: the wire's services are the
+          // handler's, not the app's (every request's context is a copy of the app's).
+          const env: WireResponse.Env = {
+            files: Context.get(services, FileSystem.FileSystem),
+            errors: Context.get(services, ErrorFormatter.ErrorFormatter)
+          }
+          const handler = handlerIn(
+            app as HttpApp.Default<unknown, unknown>,
+            { middleware, maxBodySize: options.maxBodySize, loggerDisabled: options.accessLog },
+            env,
+            yield* Effect.context<never>()
           )
           // The wire's own context only: every request's fiber starts from a copy of it.
           const served = Effect.mapInputContext(

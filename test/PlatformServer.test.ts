@@ -124,6 +124,27 @@ describe("PlatformServer", () => {
       assert.isTrue(curl.stdout.endsWith("\r\n\r\n{\"id\":\"7\"}"), curl.stdout)
     }))
 
+  it.scopedLive("the app runs with the services serve is given, not with the wire's own", () =>
+    Effect.gen(function*() {
+      class Greeting extends Context.Tag("test/Greeting")<Greeting, string>() {}
+      const app = Effect.gen(function*() {
+        const greeting = yield* Greeting
+        const wireFiles = yield* Effect.serviceOption(FileSystem.FileSystem)
+        const wireErrors = yield* Effect.serviceOption(ErrorFormatter.ErrorFormatter)
+        return yield* HttpServerResponse.json({ greeting, wireFiles: wireFiles._tag, wireErrors: wireErrors._tag })
+      })
+      const served = PlatformHttpServer.serve(app).pipe(
+        Layer.provide(Layer.succeed(Greeting, "hello")),
+        Layer.provideMerge(PlatformServer.layer({ port: 0, host: "127.0.0.1" }))
+      )
+      const context = yield* Layer.build(served).pipe(Effect.orDie)
+      const address = Context.get(context, PlatformHttpServer.HttpServer).address
+      const port = address._tag === "TcpAddress" ? address.port : 0
+      const answer = yield* get(port, "/")
+      assert.strictEqual(answer.response.status, 200)
+      assert.deepStrictEqual(JSON.parse(answer.text), { greeting: "hello", wireFiles: "None", wireErrors: "None" })
+    }))
+
   it.scopedLive("keeps the reason phrase and the connection: two responses on one HTTP/1.1 connection", () =>
     Effect.gen(function*() {
       const port = yield* serveApp(router)
