@@ -12,8 +12,9 @@
 // "--no-allocation-site-pretenuring" (see README: a pretenuring decision V8 takes in some runs and not
 // others adds scavenging to every router request on both servers).
 // BENCH_TESTS=platform_files_c64 runs the file handler on the platform alone (its table is printed
-// after the main one).
-import { execFileSync, spawn } from "node:child_process"
+// after the main one). The router tests also run paired (both router servers at once, BENCH_PORT and
+// the port after it): each round's CPU per request of both in one window.
+import { execFile, execFileSync, spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
@@ -136,9 +137,10 @@ const servers = [
     only: true
   }
 ]
-for (const [name, which] of [["router on effect-httpd", "wire"], ["router on NodeHttpServer", "node"]]) {
-  servers.push({ name, argv: [node, ...platformFlags, Path.join(here, "platform-app.mjs"), which, String(port), host], only: true, probe: "/plaintext" })
-}
+/** The bench's router app on `which` server ("wire" or "node"), listening on `on`. */
+const routerServer = (name, which, on = port) =>
+  ({ name, argv: [node, ...platformFlags, Path.join(here, "platform-app.mjs"), which, String(on), host], only: true, probe: "/plaintext", port: on })
+servers.push(routerServer("router on effect-httpd", "wire"), routerServer("router on NodeHttpServer", "node"))
 // `unpinned`: free to use every core (a pinned --workers 2 would share one).
 for (const n of [1, 2]) {
   servers.push({
@@ -215,10 +217,10 @@ if (process.env.BENCH_PEERS === "1") {
 // ---- helpers ----------------------------------------------------------------------------------
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-const get = (path, tls = false) =>
+const get = (path, tls = false, on = port) =>
   new Promise((resolve) => {
     const send = () => socket.write(`GET ${path} HTTP/1.0\r\nHost: ${host}\r\n\r\n`)
-    const socket = tls ? Tls.connect({ host, port, rejectUnauthorized: false }, send) : Net.connect({ host, port }, send)
+    const socket = tls ? Tls.connect({ host, port: on, rejectUnauthorized: false }, send) : Net.connect({ host, port: on }, send)
     let data = ""
     socket.setEncoding("latin1")
     socket.on("data", (c) => (data += c))
@@ -248,7 +250,7 @@ const start = async (server) => {
   while (Date.now() - started < 15_000) {
     // The port must be answered by this child: one that exited (address in use) is not started.
     if (child.exitCode !== null || child.signalCode !== null) break
-    if ((await get(server.probe ?? `${server.prefix ?? ""}/1k.txt`, server.tls)) === 200 && child.exitCode === null) return child
+    if ((await get(server.probe ?? `${server.prefix ?? ""}/1k.txt`, server.tls, server.port)) === 200 && child.exitCode === null) return child
     await sleep(20)
   }
   await stop(child) // the whole group: nginx's workers too
@@ -364,6 +366,35 @@ for (let round = 1; round <= rounds; round++) {
     }
     peaks.set(server.name, Math.max(peaks.get(server.name) ?? 0, ...tree(child.pid).map(peakRssKb)))
     await stop(child)
+  }
+}
+
+// E9, paired: both router servers at once on the server core, a wrk each on the client core, over
+// the same window, so that the machine's other load (which moved one server's CPU µs per request by
+// a third between rounds here) weighs on both alike. Each figure is higher than when the server runs
+// alone (the two processes share one core and its caches); their ratio is what is compared.
+const wrkAsync = (args) =>
+  new Promise((resolve, reject) => execFile(args[0], args.slice(1), { encoding: "utf8" }, (error, out) => (error ? reject(error) : resolve(out))))
+const pairedRouter = async (test) => {
+  const pair = [routerServer(platformServers[0], "wire", port), routerServer(platformServers[1], "node", port + 1)]
+  const children = []
+  for (const server of pair) children.push(await start(server))
+  const wrk = (server, time) =>
+    wrkAsync([...clientPrefix, "wrk", "-t1", `-c${test.conns}`, `-d${time}`, `http://${host}:${server.port}${test.path}`])
+  await Promise.all(pair.map((server) => wrk(server, warmup)))
+  const before = children.map((child) => cpuTicks(child.pid))
+  const outs = await Promise.all(pair.map((server) => wrk(server, duration)))
+  const cpu = children.map((child, i) => cpuTicks(child.pid) - before[i])
+  for (const child of children) await stop(child)
+  return outs.map((out, i) => (cpu[i] / ticksPerSecond) * 1e6 / Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN))
+}
+const pairedTests = tests.filter((t) => t.name.startsWith("router_") && platformServers.every((name) => servers.some((s) => s.name === name)))
+const paired = new Map() // test name -> [[ours, NodeHttpServer's] CPU µs/request] per round
+for (let round = 1; round <= rounds; round++) {
+  for (const test of pairedTests) {
+    const [ours, theirs] = await pairedRouter(test)
+    paired.set(test.name, [...(paired.get(test.name) ?? []), [ours, theirs]])
+    process.stdout.write(`  round ${round} paired ${test.name.padEnd(16)} CPU µs/req ${ours.toFixed(1)} ours, ${theirs.toFixed(1)} NodeHttpServer\n`)
   }
 }
 
@@ -515,6 +546,16 @@ if (routerTests.length > 0) {
   }
 }
 
+if (paired.size > 0) {
+  console.log("")
+  console.log("router CPU µs per request, paired (both servers at once, the same window; median of rounds):")
+  console.log(`${"".padEnd(8)}${["ours", "NodeHttpServer", "NodeHttpServer/ours"].map((c) => c.padStart(20)).join("")}`)
+  for (const [test, runs] of paired) {
+    const cells = [median(runs.map(([a]) => a)).toFixed(1), median(runs.map(([, b]) => b)).toFixed(1), `${median(runs.map(([a, b]) => b / a)).toFixed(2)}x`]
+    console.log(`${test.split("_")[1].padEnd(8)}${cells.map((c) => c.padStart(20)).join("")}`)
+  }
+}
+
 const ratio = (test, other, field = "rps") => med("effect-httpd", test, field) / med(other, test, field)
 const across = (server, test, other, otherTest, field) => med(server, test, field) / med(other, otherTest, field)
 const targets = [
@@ -537,6 +578,8 @@ targets.push(
 for (const test of ["router_plain_c64", "router_json_c64", "router_param_c64"]) {
   // CPU per request: lower is better, so the target is the inverse ratio.
   targets.push([`router ${test.split("_")[1]} CPU/req NodeHttpServer/ours`, across(platformServers[1], test, platformServers[0], test, "cpuUsPerReq"), 1])
+  const runs = paired.get(test) ?? []
+  targets.push([`  ... paired`, runs.length > 0 ? median(runs.map(([a, b]) => b / a)) : NaN, 1])
 }
 if (servers.some((s) => s.name === "sirv-cli")) targets.push(["1 KiB keep-alive c64 vs sirv-cli", ratio("small_c64", "sirv-cli"), 1.5])
 if (servers.some((s) => s.name === "sirv-cli")) targets.push(["404 Connection: close vs sirv-cli", ratio("notfound_close_c64", "sirv-cli"), 1])
