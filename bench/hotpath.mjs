@@ -5,7 +5,8 @@
 // flags: node [V8 flags] bench/hotpath.mjs [ROOT] 2>/dev/null (the access log goes to stderr, as the
 // CLI's does). CPU time still moves with the machine's other load; bytes allocated per request do
 // not: add --trace-gc-nvp and sum the scavenges' allocated= over the requests.
-// env: HOT_TESTS (keepalive,close,notfound_close), HOT_REQUESTS (200000), HOT_CONNS (64), HOT_ROUNDS (5),
+// env: HOT_TESTS (keepalive,close,notfound_close; also range_big: a 1000-byte range of a 256 KiB
+// file, too big to be kept in memory, so opened and read per request), HOT_REQUESTS (200000), HOT_CONNS (64), HOT_ROUNDS (5),
 // HOT_ARGS (extra CLI arguments, e.g. "--compress").
 // HOT_APP=router serves the bench's HttpRouter app (platform-router.mjs) on the platform server
 // (PlatformServer.layerServer) instead, keep-alive; its tests are the routes plaintext, json and
@@ -35,6 +36,8 @@ const root = router ? undefined : process.argv[2] ?? Fs.mkdtempSync(Path.join(Os
 if (root !== undefined) {
   const file = Path.join(root, "1k.txt")
   if (!Fs.existsSync(file)) Fs.writeFileSync(file, "x".repeat(1023) + "\n")
+  const big = Path.join(root, "256k.bin")
+  if (!Fs.existsSync(big)) Fs.writeFileSync(big, Buffer.alloc(256 * 1024, "y"))
   // Only a settled file (changed more than the cache's settling time ago) is kept in memory, as the
   // TCP bench's is after its warm-up.
   const settled = Fs.statSync(file).ctimeMs + 3000 - Date.now()
@@ -100,9 +103,10 @@ const responseLength = (bytes) => {
 
 const run = (test, accept) =>
   new Promise((done) => {
-    const close = !router && test !== "keepalive"
-    const path = router ? routes[test] : test === "notfound_close" ? "/missing.txt" : "/1k.txt"
-    const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: hotpath\r\n${close ? "Connection: close\r\n" : ""}\r\n`, "latin1")
+    const close = !router && test !== "keepalive" && test !== "range_big"
+    const path = router ? routes[test] : test === "notfound_close" ? "/missing.txt" : test === "range_big" ? "/256k.bin" : "/1k.txt"
+    const range = test === "range_big" ? "Range: bytes=100-1099\r\n" : ""
+    const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: hotpath\r\n${range}${close ? "Connection: close\r\n" : ""}\r\n`, "latin1")
     let started = 0
     let finished = 0
     let status = ""
