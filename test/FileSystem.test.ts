@@ -1,6 +1,7 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as ChildProcess from "node:child_process"
 import * as NodeFs from "node:fs"
 import * as Os from "node:os"
@@ -349,7 +350,7 @@ describe("FileSystem.layer (node:fs)", () => {
       assert.isAtMost(NodeFs.readdirSync("/proc/self/fd").length, before)
     }))
 
-  it.effect("the descriptor is closed when the scope closes (/proc/self/fd)", () =>
+  it.effect("the descriptor is closed when the scope closes, after success, failure or interruption (/proc/self/fd)", () =>
     Effect.gen(function*() {
       const f = fixture()
       const target = text(path(f, "root", "a.txt"))
@@ -373,6 +374,11 @@ describe("FileSystem.layer (node:fs)", () => {
         Effect.flatMap(f.fs.open(path(f, "root", "a.txt")), () => Effect.fail("boom"))
       ))
       assert.isTrue(Exit.isFailure(exit))
+      assert.deepStrictEqual(open(), [])
+      // And when the fiber holding the scope is interrupted.
+      const fiber = yield* Effect.fork(Effect.scoped(Effect.zipRight(f.fs.open(path(f, "root", "a.txt")), Effect.never)))
+      while (open().length === 0) yield* Effect.yieldNow()
+      yield* Fiber.interrupt(fiber)
       assert.deepStrictEqual(open(), [])
     }))
 
