@@ -452,6 +452,22 @@ describe("FileHandler", () => {
       }))
   })
 
+  it.effect("a file found larger than can be kept is opened once, not read whole first; a small one is read, not opened", () =>
+    Effect.gen(function*() {
+      const base = FileSystem.makeTest(tree)
+      const calls: Array<string> = []
+      const fs: FileSystem.Service = {
+        ...base,
+        load: (path, limit) => Effect.suspend(() => (calls.push(`load ${Buffer.from(path)}`), base.load(path, limit))),
+        open: (path) => Effect.suspend(() => (calls.push(`open ${Buffer.from(path)}`), base.open(path)))
+      }
+      assertFile(yield* serve("/big.bin", { fs }), "z".repeat(200 * 1024), "application/octet-stream")
+      assert.deepStrictEqual(calls, ["open /srv/big.bin"])
+      calls.length = 0
+      assertFile(yield* serve("/a.txt", { fs }), "hello\n", "text/plain")
+      assert.deepStrictEqual(calls, ["load /srv/a.txt"])
+    }))
+
   describe("listings of settled directories are reused", () => {
     // Counts readDirectory calls; the tree can be swapped under the same handler.
     const counting = (initial: FileSystem.TreeDirectory) => {

@@ -188,15 +188,18 @@ export const make = (
     Effect.gen(function*() {
       const contentType = Mime.guessType(file.name, mime)
       const encoding = variant?.encoding
-      // A small file is read whole and closed at once; a larger one stays open for streaming.
-      const loaded = yield* Effect.either(fs.load(file.path, SMALL_FILE))
-      // Checked again on the open file: the name may have been replaced since `stat` (Linux opens a directory read-only).
-      if (loaded._tag === "Left" || loaded.right.stat.type !== "File") return notFound
-      const { content, stat } = loaded.right
-      if (content !== undefined) {
-        const representation: Kept = { ...represent(contentType, encoding, stat, Response.bytes(content)), stat, file }
-        if (Cache.isSettledFile(stat, Date.now())) files.set(file.key, representation, stat.size)
-        return yield* answer(request, representation, variant?.vary)
+      // A small file is read whole and closed at once; a larger one stays open for streaming. One
+      // the resolver already saw too large is opened at once (trying to read it whole would open it twice).
+      if (file.size === undefined || file.size <= SMALL_FILE) {
+        const loaded = yield* Effect.either(fs.load(file.path, SMALL_FILE))
+        // Checked again on the open file: the name may have been replaced since `stat` (Linux opens a directory read-only).
+        if (loaded._tag === "Left" || loaded.right.stat.type !== "File") return notFound
+        const { content, stat } = loaded.right
+        if (content !== undefined) {
+          const representation: Kept = { ...represent(contentType, encoding, stat, Response.bytes(content)), stat, file }
+          if (Cache.isSettledFile(stat, Date.now())) files.set(file.key, representation, stat.size)
+          return yield* answer(request, representation, variant?.vary)
+        }
       }
       const handle = yield* Effect.either(fs.open(file.path))
       if (handle._tag === "Left") return notFound

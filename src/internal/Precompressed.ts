@@ -41,7 +41,7 @@ export const make = (fs: FileSystem.Service, containment: Containment.Containmen
     const sibling = present.find((p) => p.coding === chosen)
     if (sibling === undefined) return { file, encoding: undefined, stat: undefined, vary: true }
     return {
-      file: { path: sibling.path, key: PyText.latin1(sibling.path), name: file.name },
+      file: { path: sibling.path, key: PyText.latin1(sibling.path), name: file.name, size: sibling.stat.size },
       encoding: sibling.coding,
       stat: sibling.stat,
       vary: true

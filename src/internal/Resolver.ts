@@ -15,6 +15,8 @@ export interface Found {
   readonly path: Uint8Array
   readonly key: string
   readonly name: string
+  /** The size `stat` showed when the file was found, if it was looked at (a hint: the file may change). */
+  readonly size?: number | undefined
 }
 
 /** What a target names. `Kept` is a file the caller keeps in memory, still the version it kept. */
@@ -103,7 +105,8 @@ export const make = <K>(options: Options<K>): Resolver<K> => {
           if (!(yield* containment.allowed(path))) return MISSING
         }
         if (yield* containment.allowed(candidate)) {
-          return { _tag: "File", file: { path: candidate, key: PyText.latin1(candidate), name: PyText.fsDecode(candidate) } } as const
+          const file = { path: candidate, key: PyText.latin1(candidate), name: PyText.fsDecode(candidate), size: s.value.size }
+          return { _tag: "File", file } as const
         }
       }
       if (!checked && !(yield* containment.allowed(path))) return MISSING
@@ -119,7 +122,7 @@ export const make = <K>(options: Options<K>): Resolver<K> => {
     return Effect.map(
       containment.allowed(path),
       (allowed): Resource<K> =>
-        allowed ? { _tag: "File", file: { path, key: translation.key, name: translation.text } } : MISSING
+        allowed ? { _tag: "File", file: { path, key: translation.key, name: translation.text, size: stat.size } } : MISSING
     )
   }
 
