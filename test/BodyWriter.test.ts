@@ -8,13 +8,17 @@ import * as BodyWriter from "../src/internal/BodyWriter.js"
 import * as Framing from "../src/internal/Framing.js"
 import * as Response from "../src/Response.js"
 
-/** A sink that records every byte in order, and how many writes waited for the bytes to leave. */
+/**
+ * A sink that records every byte in order. Like a socket, it may hold what `write` and
+ * `writeCorked` are given until the end (the bytes are read only then: a buffer written to again
+ * after it was handed over shows in them); what `writeFlushed` is given is taken at once.
+ */
 const recorder = () => {
   const chunks: Array<Buffer> = []
   const sink: BodyWriter.Sink = {
-    write: (data) => Effect.sync(() => void chunks.push(Buffer.from(data))),
+    write: (data) => Effect.sync(() => void chunks.push(data)),
     writeFlushed: (data) => Effect.sync(() => void chunks.push(Buffer.from(data))),
-    writeCorked: (data) => void chunks.push(Buffer.from(data))
+    writeCorked: (data) => void chunks.push(data)
   }
   return { sink, bytes: () => Buffer.concat(chunks) }
 }

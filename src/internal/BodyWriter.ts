@@ -92,7 +92,13 @@ class Pending {
   }
 }
 
-/** `length` bytes of `file` from `offset`, through one buffer reused once the socket has taken each piece. */
+/**
+ * `length` bytes of `file` from `offset`, through one buffer. A chunk buffer is reused for each
+ * piece once the socket has taken the one before; a body shorter than a chunk gets a buffer of its
+ * own, each piece read into its own place in it, so the socket may hold them as long as it needs and
+ * nothing waits for the kernel (a wait that kept every such request alive across turns of the event
+ * loop, to be copied by the collector).
+ */
 const writeFile = (
   sink: Sink,
   pending: Pending,
@@ -101,20 +107,23 @@ const writeFile = (
   length: number
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
-    const buffer = length >= FILE_CHUNK ? (spareChunks.pop() ?? Buffer.allocUnsafe(FILE_CHUNK)) : Buffer.allocUnsafe(length)
+    const reused = length >= FILE_CHUNK
+    const buffer = reused ? (spareChunks.pop() ?? Buffer.allocUnsafe(FILE_CHUNK)) : Buffer.allocUnsafe(length)
     let position = 0
     while (position < length) {
-      const room = Math.min(buffer.length, length - position)
-      const n = yield* Effect.orDie(file.read(room < buffer.length ? buffer.subarray(0, room) : buffer, offset + position))
+      const start = reused ? 0 : position
+      const room = Math.min(buffer.length - start, length - position)
+      const n = yield* Effect.orDie(file.read(buffer.subarray(start, start + room), offset + position))
       // A file that shrank can no longer fill its Content-Length: the connection must end.
       if (n === 0) return yield* Effect.die(new Error("file shrank while being sent"))
       position += n
       pending.cork(sink)
-      yield* sink.writeFlushed(buffer.subarray(0, n))
+      const piece = buffer.subarray(start, start + n)
+      yield* reused ? sink.writeFlushed(piece) : sink.write(piece)
     }
     // Only after a complete response: every piece has been taken by the socket, so nothing still
     // reads from the buffer. An interrupted download leaves its buffer to the collector.
-    if (buffer.length === FILE_CHUNK && spareChunks.length < SPARE_CHUNKS) spareChunks.push(buffer)
+    if (reused && spareChunks.length < SPARE_CHUNKS) spareChunks.push(buffer)
   })
 
 /** Writes up to `limit` bytes of a body (a stream's bytes past `limit` are read and dropped). */
