@@ -609,6 +609,41 @@ describe("FileHandler", () => {
         assert.strictEqual((yield* get(handler, "/a.txt")).status, 404)
       }), 20_000)
 
+    it.live("a large settled file's containment check is remembered for the same version; a link out is refused at once", () =>
+      Effect.gen(function*() {
+        const root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "httpd-allowed-"))
+        const file = NodePath.join(root, "big.bin")
+        const content = "b".repeat(200 * 1024)
+        writeOld(file, content)
+        yield* settle
+        const real = FileSystem.make()
+        let checks = 0
+        const fs: FileSystem.Service = { ...real, realPath: (path) => (checks++, real.realPath(path)) }
+        const handler = yield* FileHandler.make(fs, errors, { directory: root })
+        assert.deepStrictEqual(yield* get(handler, "/big.bin"), { status: 200, body: content })
+        const first = checks
+        assert.isAbove(first, 0)
+        assert.deepStrictEqual(yield* get(handler, "/big.bin"), { status: 200, body: content })
+        assert.strictEqual(checks, first)
+        // The same name now a link to a file outside the root: another inode, checked again, refused.
+        const outside = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "httpd-outside-"))
+        writeOld(NodePath.join(outside, "big.bin"), content)
+        NodeFs.rmSync(file)
+        NodeFs.symlinkSync(NodePath.join(outside, "big.bin"), file)
+        assert.strictEqual((yield* get(handler, "/big.bin")).status, 404)
+        assert.isAbove(checks, first)
+        // A directory on the way replaced by a link out: the same.
+        NodeFs.rmSync(file)
+        NodeFs.mkdirSync(NodePath.join(root, "sub"))
+        writeOld(NodePath.join(root, "sub", "big.bin"), content)
+        yield* settle
+        assert.strictEqual((yield* get(handler, "/sub/big.bin")).status, 200)
+        assert.strictEqual((yield* get(handler, "/sub/big.bin")).status, 200)
+        NodeFs.renameSync(NodePath.join(root, "sub"), NodePath.join(root, "moved"))
+        NodeFs.symlinkSync(outside, NodePath.join(root, "sub"))
+        assert.strictEqual((yield* get(handler, "/sub/big.bin")).status, 404)
+      }), 20_000)
+
     it.live("an index page is kept too; a new first index name or a changed page is seen at once", () =>
       Effect.gen(function*() {
         const root = NodeFs.mkdtempSync(NodePath.join(NodeOs.tmpdir(), "httpd-cache-"))
