@@ -202,7 +202,7 @@ const loadSync = (path: Uint8Array, limit: number): Loaded => {
  * interrupted apart). A plain finalizer on the scope, not `Effect.acquireRelease`: that one restores
  * the acquiring fiber's refs and flags around its release (two fiber-ref diffs and patches), which
  * for a `closeSync` is nothing but cost, and on a file opened per request (every file too big to be
- * kept) it was a fifth of what the request allocated.
+ * kept) it was a quarter of what the request allocated.
  */
 const openClosedWithScope = (path: Uint8Array): Effect.Effect<number, FileSystemError, Scope.Scope> =>
   Effect.uninterruptible(Effect.flatMap(sync(path, () => NodeFs.openSync(asBuffer(path), "r")), (fd) =>
