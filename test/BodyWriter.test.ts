@@ -146,6 +146,18 @@ describe("BodyWriter", () => {
     if (body._tag === "Stream") assert.strictEqual(pulled, Effect.runSync(Stream.runCount(body.stream)))
   })
 
+  it("file bodies of every size class go out whole and in order: own buffer, reused pieces, reused chunks", () => {
+    for (const size of [1000, 64 * 1024, 64 * 1024 + 1, 200_000, 256 * 1024, 700_000]) {
+      const content = Buffer.from(Array.from({ length: size }, (_, i) => (i * 7 + (i >> 8)) & 0xff))
+      // Short reads (at most 50,000 bytes each) and an offset, so pieces straddle buffer boundaries.
+      for (const [offset, length] of [[0, size], [123, size - 123]]) {
+        const { bytes, exit } = run(Response.file(memoryFile(content, 50_000), offset, length), { mode: "length", length, headers: [] })
+        assert.isTrue(Exit.isSuccess(exit))
+        assert.deepStrictEqual(bytes, Buffer.concat([Buffer.from(HEAD, "latin1"), content.subarray(offset, offset + length)]))
+      }
+    }
+  })
+
   it("a file that shrinks while it is sent ends the response with a defect, nothing invented past its end", () => {
     const content = Buffer.from("0123456789")
     const { bytes, exit } = run(Response.file(memoryFile(content.subarray(0, 4)), 0, 10), { mode: "length", length: 10, headers: [] })
