@@ -40,5 +40,13 @@ describe("Containment", () => {
       assert.isTrue(yield* Containment.make(fs, "/link").allowed(b("/link/a.txt")))
       assert.isFalse(yield* Containment.make(fs, "/link").allowed(b("/link/out")))
       assert.isTrue(yield* Containment.make(fs, "/srv", true).allowed(b("/srv/out")))
+      // The same answers for files the caller has stat'ed (what it remembers is tested on the real
+      // file system, in FileHandler's tests: this one has no inodes).
+      for (const path of ["/srv/a.txt", "/srv/in", "/srv/out"]) {
+        const stat = yield* fs.stat(b(path))
+        assert.strictEqual(yield* check.allowedFile(b(path), stat), yield* check.allowed(b(path)), path)
+        assert.strictEqual(yield* check.allowedFile(b(path), stat), yield* check.allowed(b(path)), path)
+      }
+      assert.isTrue(yield* Containment.make(fs, "/srv", true).allowedFile(b("/srv/out"), yield* fs.stat(b("/srv/out"))))
     }))
 })

@@ -61,7 +61,7 @@ const chunks = new Spares(FILE_CHUNK, 16)
  * sent in pieces of this size, through buffers kept for reuse (at most 64: 4 MiB). A buffer of the
  * body's size per response made V8 collect the whole heap for the external memory they added up to:
  * a 200 KB file to 64 connections ran a full collection every 70 ms (`Mark-Compact (reduce)` with
- * an 11 MB heap), p99 1.2–1.5 s; in 64 KiB pieces, 8–9 full collections in 4 s and p99 240–280 ms.
+ * an 11 MB heap), p99 1.2–1.5 s; in 64 KiB pieces, 7–9 full collections in 4 s and p99 240–330 ms.
  */
 const PIECE = 64 * 1024
 const pieces = new Spares(PIECE, 64)

@@ -33,7 +33,7 @@ export const make = (fs: FileSystem.Service, containment: Containment.Containmen
     for (const [coding, suffix] of SIBLINGS) {
       const path = Buffer.concat([file.path, Buffer.from(suffix)])
       const stat = yield* Effect.option(fs.stat(path))
-      if (stat._tag === "None" || stat.value.type !== "File" || !(yield* containment.allowed(path))) continue
+      if (stat._tag === "None" || stat.value.type !== "File" || !(yield* containment.allowedFile(path, stat.value))) continue
       present.push({ coding, path, stat: stat.value })
     }
     if (present.length === 0) return { file, encoding: undefined, stat: undefined, vary: false }

@@ -55,12 +55,6 @@ export interface Resolver<K> {
 const TRANSLATION_CACHE_SIZE = 1024
 const TRANSLATION_TARGET_LENGTH = 512
 
-/**
- * How many files' containment checks are remembered, and the longest path remembered (see `found`).
- */
-const ALLOWED_CACHE_SIZE = 1024
-const ALLOWED_KEY_LENGTH = 1024
-
 type Translation = PathTranslation.Translated & { readonly key: string }
 
 const MISSING = { _tag: "Missing" } as const
@@ -76,8 +70,6 @@ export const make = <K>(options: Options<K>): Resolver<K> => {
   // request lines may be 64 KiB long, and a thousand of those kept would be a way to make the server
   // hold memory.
   const translations = Cache.bounded<Translation>({ maxEntries: TRANSLATION_CACHE_SIZE })
-  // The stat of files that passed the containment check, by key (see `found`).
-  const allowedFiles = Cache.bounded<FileSystem.Stat>({ maxEntries: ALLOWED_CACHE_SIZE })
   const translate = (target: string): Translation => {
     const hit = translations.get(target)
     if (hit !== undefined) return hit
@@ -112,7 +104,7 @@ export const make = <K>(options: Options<K>): Resolver<K> => {
           checked = true
           if (!(yield* containment.allowed(path))) return MISSING
         }
-        if (yield* containment.allowed(candidate)) {
+        if (yield* containment.allowedFile(candidate, s.value)) {
           const file = { path: candidate, key: PyText.latin1(candidate), name: PyText.fsDecode(candidate), size: s.value.size }
           return { _tag: "File", file } as const
         }
@@ -127,17 +119,11 @@ export const make = <K>(options: Options<K>): Resolver<K> => {
     // A file named with a trailing slash is not that file; only regular files are served (a FIFO or
     // device would block or stream forever).
     if (translation.trailingSlash || stat.type !== "File") return Effect.succeed(MISSING)
-    const resource: Resource<K> = { _tag: "File", file: { path, key: translation.key, name: translation.text, size: stat.size } }
-    // A settled file that passed the check, reached again as the same version (same inode, size,
-    // mtime, ctime), needs no new one: the rule that lets a kept file skip it, for files too large to
-    // be kept (the check's realpath costs a system call per component of the path).
-    const passed = allowedFiles.get(translation.key)
-    if (passed !== undefined && Cache.isSameVersion(stat, passed)) return Effect.succeed(resource)
-    return Effect.map(containment.allowed(path), (allowed): Resource<K> => {
-      if (!allowed) return MISSING
-      if (translation.key.length <= ALLOWED_KEY_LENGTH && Cache.isSettledFile(stat, Date.now())) allowedFiles.set(translation.key, stat)
-      return resource
-    })
+    return Effect.map(
+      containment.allowedFile(path, stat, translation.key),
+      (allowed): Resource<K> =>
+        allowed ? { _tag: "File", file: { path, key: translation.key, name: translation.text, size: stat.size } } : MISSING
+    )
   }
 
   return {
